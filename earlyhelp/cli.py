@@ -1,0 +1,149 @@
+"""The ``earlyhelp`` command: run the model on the embedded data or on a user's own files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from geodata import GeodataConfig, GeodataError, Geography, build_geography
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code (0 ok, 2 bad input)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except (GeodataError, ValidationError) as exc:
+        print(f"earlyhelp: error: {_plain(exc)}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="earlyhelp",
+        description="Early-help redesign model for Lancashire: geography, siting, case flow.",
+    )
+    layers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    geo = layers.add_parser("geodata", help="people, need, SPAs, buildings and walking times")
+    actions = geo.add_subparsers(title="geodata commands", metavar="ACTION")
+
+    summary = actions.add_parser("summary", help="districts, footprints, SPAs and totals")
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+    _geography_options(summary)
+    summary.set_defaults(run=_summary)
+
+    drawing = actions.add_parser("map", help="map of SPAs, footprints and buildings (PNG)")
+    drawing.add_argument("--out", type=Path, required=True, metavar="FILE.png")
+    _geography_options(drawing)
+    drawing.set_defaults(run=_map)
+
+    params = actions.add_parser("parameters", help="every parameter with its value and source")
+    params.add_argument("--json", action="store_true", help="print JSON")
+    params.set_defaults(run=_parameters)
+    return parser
+
+
+def _geography_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group("inputs (default: the embedded real data)")
+    group.add_argument("--spa-boundaries", type=Path, metavar="FILE",
+                       help="your SPA polygons (GeoPackage/GeoJSON/shapefile with a spa_id field)")
+    group.add_argument("--sites", type=Path, metavar="FILE.csv",
+                       help="your buildings: name, postcode or easting/northing, type, owner, annual_cost_gbp")
+    group.add_argument("--sites-mode", choices=("extend", "replace"), default="extend",
+                       help="add your buildings to the embedded ones, or use only yours")
+    group.add_argument("--walk-minutes", type=float, default=None,
+                       help="walking-time limit (default 30, seed 003)")
+    group.add_argument("--cache-dir", type=Path, default=None,
+                       help="where built geographies are kept (default ~/.cache/earlyhelp)")
+    group.add_argument("--no-cache", action="store_true", help="build afresh, keep nothing")
+
+
+def _geography(args: argparse.Namespace) -> Geography:
+    overrides: dict[str, Any] = {"sites_mode": args.sites_mode}
+    if args.spa_boundaries is not None:
+        overrides["spa_boundaries"] = args.spa_boundaries
+    if args.sites is not None:
+        overrides["sites_file"] = args.sites
+    if args.walk_minutes is not None:
+        overrides["walk_limit_minutes"] = args.walk_minutes
+    config = GeodataConfig(**overrides)
+    return build_geography(config, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    summary = _geography(args).summary()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_summary(summary))
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from earlyhelp.maps import save_geography_map
+
+    path = save_geography_map(_geography(args), args.out)
+    print(f"map written to {path}")
+    return 0
+
+
+def _parameters(args: argparse.Namespace) -> int:
+    rows = GeodataConfig().parameter_table()
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    for row in rows:
+        print(f"{row['parameter']} = {row['value']}\n    {row['description']}\n    source: {row['source']}\n")
+    return 0
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as a plain-text report for the terminal."""
+    limit = summary["walk_limit_minutes"]
+    lines = [
+        "Lancashire-12 as the model sees it",
+        f"  children and young people 0-19: {summary['population_0_19']:,}",
+        f"  demand points (residential postcode locations): {summary['demand_points']:,}",
+        f"  candidate buildings: {summary['candidate_sites']} "
+        f"({summary['stand_in_sites']} are stand-ins for unlisted 2015 buildings)",
+        f"  within a {limit:g}-minute walk of a candidate building: {summary['share_within_walk']:.1%}",
+        "  2015 estate: " + ", ".join(f"{n} {role.replace('_', ' ')}" for role, n in summary["estate_2015"].items()),
+        "  need bands (SPAs): " + ", ".join(f"{n} {b}" for b, n in summary["need_bands"].items()),
+        "",
+        f"{'district':<16}{'footprint':<44}{'0-19':>8}{'SPAs':>6}{'sites':>7}{'walk':>8}",
+    ]
+    for d in summary["districts"]:
+        lines.append(
+            f"{d['name']:<16}{d['footprint']:<44}{d['population_0_19']:>8,}{d['spas']:>6}"
+            f"{d['candidate_sites']:>7}{d['share_within_walk']:>8.1%}"
+        )
+    lines += ["", f"{'SPA':<20}{'district':<16}{'0-19':>8}{'IMD':>7}{'need':>8}{'band':>8}{'LSOAs':>7}{'km2':>8}{'sites':>7}"]
+    for s in summary["spas"]:
+        lines.append(
+            f"{s['id']:<20}{s['district']:<16}{s['population_0_19']:>8,}{s['imd_score']:>7.1f}"
+            f"{s['need_index']:>8.2f}{s['need_band']:>8}{s['lsoas']:>7}{s['area_km2']:>8.1f}{s['candidate_sites']:>7}"
+        )
+    lines += ["", "footprints: " + "; ".join(f"{k} ({v} SPAs)" for k, v in summary["footprints"].items())]
+    return "\n".join(lines)
+
+
+def _plain(exc: Exception) -> str:
+    """A one-line message for the user; pydantic's errors name the parameter and the rule."""
+    if isinstance(exc, ValidationError):
+        parts = [f"parameter '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in exc.errors()]
+        return "; ".join(parts)
+    return str(exc)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

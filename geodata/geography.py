@@ -1,0 +1,241 @@
+"""The built geography: one object holding people, need, SPAs, buildings and walking times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geodata import cache
+from geodata.config import GeodataConfig
+from geodata.districts import DISTRICTS, FOOTPRINTS, footprint_of
+from geodata.embedded import CRS, DISTRICT_OUTLINES
+from geodata.errors import InputError
+from geodata.estate import complete_estate, estate_counts, load_partner_schools
+from geodata.lsoas import load_lsoas
+from geodata.need import national_cutoffs
+from geodata.postcodes import build_demand_points, read_postcode_directory
+from geodata.readers import read_spatial
+from geodata.sites import SITE_COLUMNS, load_register_sites, read_user_sites
+from geodata.spas import build_spa_labels, spas_from_file, summarise_spas
+from geodata.walking import CrowFlyWalk, WalkModel, WalkTimes
+
+#: How far (metres) outside every LSOA a building may be and still count as in Lancashire.
+SITE_SNAP_METRES = 500.0
+
+
+@dataclass(frozen=True)
+class Geography:
+    """Lancashire as the model sees it. All frames are in EPSG:27700 (metres).
+
+    - ``lsoas``: one row per LSOA with children by age, IMD score, need weight and ``spa_id``.
+    - ``demand_points``: where children live (one per residential postcode location), with
+      ``population_0_19``, ``need``, ``lsoa11cd``, ``district``, ``spa_id``.
+    - ``spas``: one row per SPA with ``district``, ``footprint``, children, need, ``need_band``.
+    - ``sites``: candidate buildings with type, 2015 role, owner, annual cost, ``stand_in``.
+    - ``walk``: walking minutes from each demand point (row position) to each site (row
+      position) within ``config.walk_limit_minutes``.
+    """
+
+    config: GeodataConfig
+    lsoas: gpd.GeoDataFrame
+    demand_points: gpd.GeoDataFrame
+    spas: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    walk: WalkTimes
+    districts: gpd.GeoDataFrame
+    need_cutoffs: tuple[float, float]
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def population_0_19(self) -> int:
+        return int(self.demand_points["population_0_19"].sum())
+
+    def share_within_walk(self, sites: np.ndarray | None = None) -> float:
+        """Share of children 0-19 within the walk limit of any of ``sites`` (default: all)."""
+        covered = self.walk.covered(sites)
+        children = self.demand_points["population_0_19"].to_numpy()
+        return float(children[covered].sum() / children.sum())
+
+    def summary(self) -> dict[str, Any]:
+        """The figures a planner checks first, as plain data (what ``geodata summary`` prints)."""
+        points = self.demand_points.assign(covered=self.walk.covered())
+        children = points["population_0_19"]
+        by_district = points.groupby("district")
+        sites_by_district = self.sites.groupby("district").size()
+        districts = [
+            {
+                "code": code,
+                "name": name,
+                "footprint": footprint_of(name),
+                "population_0_19": int(by_district["population_0_19"].sum().get(name, 0)),
+                "spas": int((self.spas["district"] == name).sum()),
+                "candidate_sites": int(sites_by_district.get(name, 0)),
+                "share_within_walk": round(
+                    float((children * points["covered"])[points["district"] == name].sum()
+                          / max(1, children[points["district"] == name].sum())), 4
+                ),
+            }
+            for code, name in DISTRICTS.items()
+        ]
+        sites_by_spa = self.sites.groupby("spa_id").size()
+        spas = [
+            {
+                "id": row.spa_id,
+                "district": row.district,
+                "footprint": row.footprint,
+                "population_0_19": int(row.population_0_19),
+                "need_index": round(float(row.need / row.population_0_19), 3),
+                "imd_score": round(float(row.imd_score), 2),
+                "need_band": row.need_band,
+                "lsoas": int(row.n_lsoas),
+                "area_km2": round(float(row.area_km2), 1),
+                "candidate_sites": int(sites_by_spa.get(row.spa_id, 0)),
+            }
+            for row in self.spas.itertuples()
+        ]
+        footprints = {name: int((self.spas["footprint"] == name).sum()) for name in FOOTPRINTS}
+        return {
+            "districts": districts,
+            "footprints": footprints,
+            "spas": spas,
+            "need_bands": {b: int((self.spas["need_band"] == b).sum()) for b in ("high", "middle", "low")},
+            "demand_points": len(self.demand_points),
+            "population_0_19": self.population_0_19,
+            "candidate_sites": len(self.sites),
+            "stand_in_sites": int(self.sites["stand_in"].sum()),
+            "estate_2015": estate_counts(self.sites),
+            "walk_limit_minutes": self.config.walk_limit_minutes,
+            "share_within_walk": round(self.share_within_walk(), 4),
+            "cleaning": self.report,
+        }
+
+
+def build_geography(
+    config: GeodataConfig | None = None,
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    walk_model: WalkModel | None = None,
+) -> Geography:
+    """Build (or load from the cache) the geography that ``config`` describes.
+
+    ``walk_model`` replaces the crow-fly walking times (e.g. with network times); the cache is
+    bypassed then, since the model's inputs are not known to it.
+    """
+    config = config or GeodataConfig()
+    _check_user_files(config)
+    directory = cache_dir or cache.default_cache_dir()
+    cacheable = use_cache and walk_model is None
+    key = cache.cache_key(config) if cacheable else ""
+    if cacheable and (hit := cache.load(directory, key)) is not None:
+        return hit
+    geography = _build(config, walk_model or CrowFlyWalk(config.walk_speed_kmh, config.circuity))
+    if cacheable:
+        cache.store(directory, key, geography)
+    return geography
+
+
+def _check_user_files(config: GeodataConfig) -> None:
+    for path in (config.spa_boundaries, config.sites_file):
+        if path is not None and not Path(path).exists():
+            raise InputError(path, "file not found")
+
+
+def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
+    lsoas = load_lsoas(config.need_gradient)
+    points, postcode_report = build_demand_points(
+        read_postcode_directory(), lsoas, config.shared_location_threshold
+    )
+    if config.spa_boundaries is not None:
+        lsoas["spa_id"] = spas_from_file(config.spa_boundaries, lsoas)
+    else:
+        lsoas["spa_id"] = build_spa_labels(lsoas, config.spa_balance_tolerance)
+    cutoffs = national_cutoffs(config.need_high_percentile, config.need_low_percentile)
+    spas = summarise_spas(lsoas, *cutoffs)
+    lsoa_attrs = lsoas.set_index("lsoa11cd")
+    points["district"] = lsoa_attrs.loc[points["lsoa11cd"], "district"].to_numpy()
+    points["spa_id"] = lsoa_attrs.loc[points["lsoa11cd"], "spa_id"].to_numpy()
+
+    sites, site_report = _sites(config, lsoas, points, walk_model)
+    walk = walk_model.walk_times(
+        points[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), config.walk_limit_minutes
+    )
+    districts = read_spatial(DISTRICT_OUTLINES, ["ons_code"]).to_crs(CRS)
+    districts = districts[districts["ons_code"].isin(list(DISTRICTS))]
+    districts = districts.assign(district=districts["ons_code"].map(DISTRICTS))[
+        ["ons_code", "district", "geometry"]
+    ].sort_values("ons_code").reset_index(drop=True)
+    return Geography(
+        config=config,
+        lsoas=lsoas,
+        demand_points=points,
+        spas=spas,
+        sites=sites,
+        walk=walk,
+        districts=districts,
+        need_cutoffs=cutoffs,
+        report={**postcode_report.as_dict(), **site_report},
+    )
+
+
+def _sites(
+    config: GeodataConfig, lsoas: gpd.GeoDataFrame, points: pd.DataFrame, walk_model: WalkModel
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Register buildings plus 2015 stand-ins, and/or the user's buildings, located in SPAs."""
+    costs = config.running_cost_gbp
+    user = None
+    if config.sites_file is not None:
+        user = _locate_sites(read_user_sites(config.sites_file, costs), lsoas, config.sites_file)
+        if config.sites_mode == "replace":
+            return user, {"user_sites": len(user)}
+    register, report = load_register_sites(costs)
+    stand_ins = complete_estate(
+        register, load_partner_schools(), points, walk_model, config.walk_limit_minutes, costs
+    )
+    report["stand_in_sites"] = len(stand_ins)
+    frames = [_locate_sites(pd.concat([register, stand_ins], ignore_index=True), lsoas, None)]
+    if user is not None:
+        clash = set(user["site_id"]) & set(frames[0]["site_id"])
+        if clash:
+            raise InputError(config.sites_file, f"site_id {sorted(clash)[0]!r} is already an embedded site",
+                             field="site_id", expected="ids not starting LCC- or EDU-")
+        frames.append(user)
+        report["user_sites"] = len(user)
+    sites = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(sites, geometry="geometry", crs=CRS), report
+
+
+def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path | None) -> gpd.GeoDataFrame:
+    """Put each building in its LSOA, district and SPA; one outside Lancashire is an error.
+
+    ``user_file`` names the file the rows came from (their order is its rows'), or None for
+    the embedded data.
+    """
+    sites = sites[list(SITE_COLUMNS)].reset_index(drop=True)
+    frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=CRS)
+    polygons = lsoas[["lsoa11cd", "district", "spa_id", "geometry"]]
+    joined = gpd.sjoin(frame, polygons, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    lost = joined["lsoa11cd"].isna()
+    if lost.any():
+        near = gpd.sjoin_nearest(frame[lost], polygons, max_distance=SITE_SNAP_METRES)
+        near = near[~near.index.duplicated(keep="first")]
+        for column in ("lsoa11cd", "district", "spa_id"):
+            joined.loc[near.index, column] = near[column]
+    outside = np.flatnonzero(joined["lsoa11cd"].isna().to_numpy())
+    if len(outside):
+        row = joined.iloc[outside[0]]
+        raise InputError(
+            user_file or row["source"],
+            f"building {row['name']!r} at ({row['x']:.0f}, {row['y']:.0f}) is outside Lancashire-12",
+            row=int(outside[0]) + 2 if user_file else None,
+            field="postcode",
+            expected="a location inside the 12 districts",
+        )
+    joined["district_code"] = joined["district"].map({v: k for k, v in DISTRICTS.items()})
+    return gpd.GeoDataFrame(joined.drop(columns="index_right"), geometry="geometry", crs=CRS)

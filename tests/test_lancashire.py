@@ -1,0 +1,157 @@
+"""End to end on the real embedded data: the numbers of seed 003 and the rules of the SPAs."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlyhelp.cli import main
+from geodata import GeodataConfig, InputError, build_geography
+from geodata.districts import DISTRICTS, FOOTPRINTS
+from geodata.embedded import LSOA_TABLE
+from geodata.estate import ESTATE_TOTAL
+from geodata.spas import contiguity, is_contiguous
+
+pytestmark = pytest.mark.slow
+
+
+def test_children_add_up_exactly_to_the_ons_lsoa_and_district_totals(lancashire):
+    table = pd.read_csv(LSOA_TABLE)
+    points = lancashire.demand_points
+    assert lancashire.population_0_19 == table["pop_0_19_mid2020"].sum() == 281_290
+    by_lsoa = points.groupby("lsoa11cd")["population_0_19"].sum()
+    assert by_lsoa.to_dict() == table.set_index("lsoa11cd")["pop_0_19_mid2020"].to_dict()
+    by_district = points.groupby("district_code")["population_0_19"].sum()
+    assert by_district.to_dict() == table.groupby("lad19cd")["pop_0_19_mid2020"].sum().to_dict()
+
+
+def test_demand_points_are_the_residential_postcode_locations(lancashire):
+    report = lancashire.report
+    assert report["postcodes_in_districts"] > 45_000
+    assert report["dropped_outside_lsoas"] == 0
+    assert 35_000 < report["demand_points"] < 40_000
+    assert report["shared_locations"] > 0
+
+
+def test_there_are_34_spas_in_the_five_footprints_of_seed_003(lancashire):
+    spas = lancashire.spas
+    assert len(spas) == 34
+    assert spas.groupby("footprint").size().to_dict() == {f: n for f, (_, n) in FOOTPRINTS.items()}
+    assert set(spas["district"]) == set(DISTRICTS.values())
+
+
+def test_every_lsoa_is_in_exactly_one_spa_inside_one_district(lancashire):
+    lsoas = lancashire.lsoas
+    assert lsoas["spa_id"].notna().all()
+    assert (lsoas.groupby("spa_id")["district"].nunique() == 1).all()
+    assert not lancashire.spas["crosses_districts"].any()
+
+
+def test_every_spa_is_contiguous(lancashire):
+    for district, lsoas in lancashire.lsoas.groupby("district"):
+        lsoas = lsoas.reset_index(drop=True)
+        links = contiguity(lsoas)
+        for spa in lsoas["spa_id"].unique():
+            assert is_contiguous(links, (lsoas["spa_id"] == spa).to_numpy()), spa
+
+
+def test_spas_are_balanced_within_tolerance_of_their_district_mean(lancashire):
+    tolerance = lancashire.config.spa_balance_tolerance
+    spas = lancashire.spas
+    mean = spas.groupby("district")["population_0_19"].transform("mean")
+    gap = (spas["population_0_19"] - mean).abs() / mean
+    assert gap.max() <= tolerance + 1e-9
+
+
+def test_need_bands_leave_room_for_seed_003s_56_centres(lancashire):
+    """At least one access point per SPA, 3-4 in high-need SPAs, 1-2 elsewhere: 56 must fit."""
+    bands = lancashire.spas["need_band"].value_counts()
+    high, others = bands.get("high", 0), 34 - bands.get("high", 0)
+    assert 3 * high + others <= 56 <= 4 * high + 2 * others
+    assert set(bands.index) <= {"high", "middle", "low"}
+
+
+def test_the_2015_estate_has_132_buildings_with_stand_ins_flagged(lancashire):
+    sites = lancashire.sites
+    roles = sites["role_2015"].value_counts()
+    assert roles.to_dict() == {
+        "children_centre": 61, "young_peoples_centre": 43, "cc_satellite": 18, "youth_zone": 10
+    }
+    assert roles.sum() == ESTATE_TOTAL == 132
+    stand_ins = sites[sites["stand_in"]]
+    assert stand_ins["name"].str.contains("STAND-IN").all()
+    assert (stand_ins["site_type"] == "school").all()
+    assert (sites.loc[sites["role_2015"].isin(["children_centre", "cc_satellite"]), "owner"] != "LCC").sum() == 28
+
+
+def test_every_building_has_a_place_an_owner_and_a_cost(lancashire):
+    sites = lancashire.sites
+    assert sites["spa_id"].notna().all() and sites["district"].notna().all()
+    assert (sites["annual_cost_gbp"] > 0).all()
+    assert sites["site_id"].is_unique
+
+
+def test_walking_access_is_a_share_and_falls_as_the_limit_tightens(lancashire):
+    share30 = lancashire.share_within_walk()
+    children = lancashire.demand_points["population_0_19"].to_numpy()
+    share15 = children[lancashire.walk.covered(limit_minutes=15)].sum() / children.sum()
+    assert 0.5 < share30 < 1.0
+    assert share15 < share30
+
+
+def test_summary_json_has_what_downstream_tools_read(lancashire, cache_dir, capsys):
+    assert main(["geodata", "summary", "--json", "--cache-dir", str(cache_dir)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert len(summary["districts"]) == 12
+    assert len(summary["spas"]) == 34
+    assert {"id", "district", "footprint", "population_0_19", "need_band"} <= set(summary["spas"][0])
+    assert summary["footprints"] == {f: n for f, (_, n) in FOOTPRINTS.items()}
+    assert summary["population_0_19"] == 281_290
+    assert summary["demand_points"] == len(lancashire.demand_points)
+    assert summary["candidate_sites"] == len(lancashire.sites)
+    assert summary["share_within_walk"] == round(lancashire.share_within_walk(), 4)
+
+
+def test_a_users_spa_file_replaces_the_built_spas(lancashire, tmp_path, cache_dir):
+    path = tmp_path / "my_spas.gpkg"
+    lancashire.spas[["spa_id", "geometry"]].to_crs("EPSG:4326").to_file(path)
+    mine = build_geography(GeodataConfig(spa_boundaries=path), cache_dir=cache_dir)
+    same = mine.lsoas.set_index("lsoa11cd")["spa_id"] == lancashire.lsoas.set_index("lsoa11cd")["spa_id"]
+    assert same.mean() > 0.99  # centroids on a dissolved edge may snap to a neighbour
+
+
+def test_a_spa_file_in_the_wrong_crs_is_refused_with_a_hint(lancashire, tmp_path, cache_dir):
+    path = tmp_path / "wrong_crs.geojson"
+    lancashire.spas[["spa_id", "geometry"]].set_crs("EPSG:4326", allow_override=True).to_file(path)
+    with pytest.raises(InputError, match="no Lancashire LSOA falls inside any polygon"):
+        build_geography(GeodataConfig(spa_boundaries=path), cache_dir=cache_dir)
+
+
+def test_a_spa_file_without_spa_id_names_the_missing_field(lancashire, tmp_path, cache_dir):
+    path = tmp_path / "no_id.gpkg"
+    lancashire.spas[["district", "geometry"]].to_file(path)
+    with pytest.raises(InputError) as caught:
+        build_geography(GeodataConfig(spa_boundaries=path), cache_dir=cache_dir)
+    assert caught.value.field == "spa_id"
+
+
+def test_a_users_building_outside_lancashire_is_refused_and_nothing_is_cached(tmp_path, capsys):
+    path = tmp_path / "sites.csv"
+    path.write_text("name,postcode,type,owner\nBlackpool Tower,FY1 4BJ,other,private\n")
+    cache_dir = tmp_path / "cache"
+    code = main(["geodata", "summary", "--sites", str(path), "--cache-dir", str(cache_dir)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "outside Lancashire-12" in err and str(path) in err and "row 2" in err
+    assert not list(cache_dir.glob("*.pickle")) if cache_dir.exists() else True
+
+
+def test_a_users_buildings_extend_the_candidates(lancashire, tmp_path, cache_dir):
+    path = tmp_path / "sites.csv"
+    path.write_text("name,postcode,type,owner,annual_cost_gbp\nSt Mary's hall,PR2 6HN,other,church,3000\n")
+    mine = build_geography(GeodataConfig(sites_file=path), cache_dir=cache_dir)
+    assert len(mine.sites) == len(lancashire.sites) + 1
+    added = mine.sites[mine.sites["name"] == "St Mary's hall"].iloc[0]
+    assert added["district"] == "Preston" and added["annual_cost_gbp"] == 3000
