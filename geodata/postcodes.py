@@ -157,7 +157,7 @@ def _share_children(points: pd.DataFrame, lsoas: pd.DataFrame) -> pd.DataFrame:
     bounds = np.flatnonzero(np.r_[True, points["lsoa11cd"].to_numpy()[1:] != points["lsoa11cd"].to_numpy()[:-1], True])
     codes = points["lsoa11cd"].to_numpy()[bounds[:-1]]
     shares = {band: np.zeros(len(points), dtype=np.int64) for band in AGE_BANDS}
-    for start, stop, code in zip(bounds[:-1], bounds[1:], codes):
+    for start, stop, code in zip(bounds[:-1], bounds[1:], codes, strict=True):
         for band in AGE_BANDS:
             shares[band][start:stop] = largest_remainder(int(lsoas.at[code, band]), weights[start:stop])
     for band in AGE_BANDS:

@@ -97,7 +97,7 @@ def load_register_sites(costs: Mapping[str, float]) -> tuple[pd.DataFrame, dict[
     where = geocode(kept["postcode"])
     lost = where["x"].isna() | ~where["district_code"].isin(list(DISTRICTS))
     report["not_geocoded_in_lancashire"] = int(lost.sum())
-    report["not_geocoded_names"] = sorted(f"{n} ({p})" for n, p in zip(kept.loc[lost, "name"], kept.loc[lost, "postcode"]))
+    report["not_geocoded_names"] = sorted(f"{n} ({p})" for n, p in zip(kept.loc[lost, "name"], kept.loc[lost, "postcode"], strict=True))
     kept, where = kept[~lost], where[~lost]
     sites = pd.DataFrame(
         {

@@ -46,7 +46,7 @@ def spa_counts_by_district(lsoas: pd.DataFrame) -> dict[str, int]:
     counts: dict[str, int] = {}
     for members, total in FOOTPRINTS.values():
         shares = largest_remainder(total, [children[d] for d in members], minimum=1)
-        counts.update({d: int(n) for d, n in zip(members, shares)})
+        counts.update({d: int(n) for d, n in zip(members, shares, strict=True)})
     return counts
 
 

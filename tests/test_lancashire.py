@@ -2,8 +2,6 @@
 
 import json
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,7 +48,7 @@ def test_every_lsoa_is_in_exactly_one_spa_inside_one_district(lancashire):
 
 
 def test_every_spa_is_contiguous(lancashire):
-    for district, lsoas in lancashire.lsoas.groupby("district"):
+    for _, lsoas in lancashire.lsoas.groupby("district"):
         lsoas = lsoas.reset_index(drop=True)
         links = contiguity(lsoas)
         for spa in lsoas["spa_id"].unique():
