@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     _geography_options(drawing)
     drawing.set_defaults(run=_map)
 
+    export = actions.add_parser(
+        "export", help="GeoPackage and CSVs of SPAs, LSOAs, buildings, demand points, walking times"
+    )
+    export.add_argument("--out", type=Path, required=True, metavar="DIR")
+    _geography_options(export)
+    export.set_defaults(run=_export)
+
     params = actions.add_parser("parameters", help="every parameter with its value and source")
     params.add_argument("--json", action="store_true", help="print JSON")
     params.set_defaults(run=_parameters)
@@ -97,6 +104,17 @@ def _map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from earlyhelp.output import replacing_directory
+    from geodata.export import write_geography
+
+    geography = _geography(args)
+    with replacing_directory(args.out) as work:
+        names = [p.name for p in write_geography(geography, work)]
+    print(f"written to {args.out}: {', '.join(names)}")
+    return 0
+
+
 def _parameters(args: argparse.Namespace) -> int:
     rows = GeodataConfig().parameter_table()
     if args.json:
@@ -118,7 +136,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"({summary['stand_in_sites']} are stand-ins for unlisted 2015 buildings)",
         f"  within a {limit:g}-minute walk of a candidate building: {summary['share_within_walk']:.1%}",
         "  2015 estate: " + ", ".join(f"{n} {role.replace('_', ' ')}" for role, n in summary["estate_2015"].items()),
-        "  need bands (SPAs): " + ", ".join(f"{n} {b}" for b, n in summary["need_bands"].items()),
+        "  need bands (SPAs): " + ", ".join(f"{n} {b}" for b, n in summary["need_bands"].items())
+        + " (seed 003's rule then allows {min} to {max} centres)".format(**summary["centres_allowed_by_seed_rule"]),
         "",
         f"{'district':<16}{'footprint':<44}{'0-19':>8}{'SPAs':>6}{'sites':>7}{'walk':>8}",
     ]
@@ -127,11 +146,12 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{d['name']:<16}{d['footprint']:<44}{d['population_0_19']:>8,}{d['spas']:>6}"
             f"{d['candidate_sites']:>7}{d['share_within_walk']:>8.1%}"
         )
-    lines += ["", f"{'SPA':<20}{'district':<16}{'0-19':>8}{'IMD':>7}{'need':>8}{'band':>8}{'LSOAs':>7}{'km2':>8}{'sites':>7}"]
+    lines += ["", f"{'SPA':<20}{'district':<16}{'0-19':>8}{'IMD':>7}{'need':>8}{'band':>8}{'LSOAs':>7}{'km2':>8}{'sites':>7}{'walk':>8}"]
     for s in summary["spas"]:
         lines.append(
             f"{s['id']:<20}{s['district']:<16}{s['population_0_19']:>8,}{s['imd_score']:>7.1f}"
             f"{s['need_index']:>8.2f}{s['need_band']:>8}{s['lsoas']:>7}{s['area_km2']:>8.1f}{s['candidate_sites']:>7}"
+            f"{s['share_within_walk']:>8.1%}"
         )
     lines += ["", "footprints: " + "; ".join(f"{k} ({v} SPAs)" for k, v in summary["footprints"].items())]
     return "\n".join(lines)

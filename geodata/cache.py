@@ -22,6 +22,8 @@ from geodata.embedded import ALL_FILES
 
 CACHE_ENV = "EARLYHELP_CACHE"
 FORMAT = 1
+#: Geographies kept; older ones (by last use) are removed when a new one is stored.
+KEEP = 8
 
 
 def default_cache_dir() -> Path:
@@ -70,7 +72,9 @@ def load(directory: Path, key: str) -> Any | None:
         return None
     try:
         with path.open("rb") as handle:
-            return pickle.load(handle)
+            value = pickle.load(handle)
+        path.touch()  # last use, for pruning
+        return value
     except Exception:  # a corrupt or foreign file is a cache miss, not a failure
         return None
 
@@ -88,4 +92,12 @@ def store(directory: Path, key: str, value: Any) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _prune(directory, keep=KEEP)
     return final
+
+
+def _prune(directory: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used geographies."""
+    entries = sorted(directory.glob("geography-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for stale in entries[keep:]:
+        stale.unlink(missing_ok=True)

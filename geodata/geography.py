@@ -17,7 +17,7 @@ from geodata.embedded import CRS, DISTRICT_OUTLINES
 from geodata.errors import InputError
 from geodata.estate import complete_estate, estate_counts, load_partner_schools
 from geodata.lsoas import load_lsoas
-from geodata.need import national_cutoffs
+from geodata.need import NEED_BANDS, access_point_range, national_cutoffs
 from geodata.postcodes import build_demand_points, read_postcode_directory
 from geodata.readers import read_spatial
 from geodata.sites import SITE_COLUMNS, load_register_sites, read_user_sites
@@ -61,28 +61,32 @@ class Geography:
         children = self.demand_points["population_0_19"].to_numpy()
         return float(children[covered].sum() / children.sum())
 
+    def coverage_by(self, column: str, sites: np.ndarray | None = None) -> pd.Series:
+        """Share of children 0-19 within the walk limit of ``sites``, by a demand-point column."""
+        points = self.demand_points
+        children = points["population_0_19"]
+        reached = children.where(self.walk.covered(sites), 0)
+        return reached.groupby(points[column]).sum() / children.groupby(points[column]).sum()
+
     def summary(self) -> dict[str, Any]:
         """The figures a planner checks first, as plain data (what ``geodata summary`` prints)."""
-        points = self.demand_points.assign(covered=self.walk.covered())
-        children = points["population_0_19"]
-        by_district = points.groupby("district")
+        children = self.demand_points.groupby("district")["population_0_19"].sum()
+        district_access = self.coverage_by("district")
+        spa_access = self.coverage_by("spa_id")
         sites_by_district = self.sites.groupby("district").size()
+        sites_by_spa = self.sites.groupby("spa_id").size()
         districts = [
             {
                 "code": code,
                 "name": name,
                 "footprint": footprint_of(name),
-                "population_0_19": int(by_district["population_0_19"].sum().get(name, 0)),
+                "population_0_19": int(children.get(name, 0)),
                 "spas": int((self.spas["district"] == name).sum()),
                 "candidate_sites": int(sites_by_district.get(name, 0)),
-                "share_within_walk": round(
-                    float((children * points["covered"])[points["district"] == name].sum()
-                          / max(1, children[points["district"] == name].sum())), 4
-                ),
+                "share_within_walk": round(float(district_access.get(name, 0.0)), 4),
             }
             for code, name in DISTRICTS.items()
         ]
-        sites_by_spa = self.sites.groupby("spa_id").size()
         spas = [
             {
                 "id": row.spa_id,
@@ -95,15 +99,20 @@ class Geography:
                 "lsoas": int(row.n_lsoas),
                 "area_km2": round(float(row.area_km2), 1),
                 "candidate_sites": int(sites_by_spa.get(row.spa_id, 0)),
+                "share_within_walk": round(float(spa_access.get(row.spa_id, 0.0)), 4),
             }
             for row in self.spas.itertuples()
         ]
-        footprints = {name: int((self.spas["footprint"] == name).sum()) for name in FOOTPRINTS}
+        bands = {b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS}
+        low, high = access_point_range(bands)
         return {
             "districts": districts,
-            "footprints": footprints,
+            "footprints": {name: int((self.spas["footprint"] == name).sum()) for name in FOOTPRINTS},
             "spas": spas,
-            "need_bands": {b: int((self.spas["need_band"] == b).sum()) for b in ("high", "middle", "low")},
+            "need_bands": bands,
+            "need_cutoffs_imd_score": {"high_at_or_above": round(self.need_cutoffs[0], 2),
+                                       "low_below": round(self.need_cutoffs[1], 2)},
+            "centres_allowed_by_seed_rule": {"min": low, "max": high},
             "demand_points": len(self.demand_points),
             "population_0_19": self.population_0_19,
             "candidate_sites": len(self.sites),

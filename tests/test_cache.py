@@ -1,5 +1,6 @@
 """The cache: keyed by the inputs, atomic, and never trusted when unreadable."""
 
+import os
 import pickle
 
 import pytest
@@ -37,6 +38,15 @@ def test_a_failed_write_leaves_no_partial_file_and_keeps_the_earlier_entry(tmp_p
     monkeypatch.undo()
     assert cache.load(tmp_path, "k") == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["geography-k.pickle"]
+
+
+def test_only_the_most_recently_used_geographies_are_kept(tmp_path):
+    for i in range(cache.KEEP + 3):
+        path = cache.store(tmp_path, f"k{i}", i)
+        os.utime(path, ns=(i * 10**9, i * 10**9))
+    kept = sorted(p.name for p in tmp_path.glob("geography-*.pickle"))
+    assert len(kept) == cache.KEEP
+    assert "geography-k0.pickle" not in kept and f"geography-k{cache.KEEP + 2}.pickle" in kept
 
 
 def test_a_corrupt_cache_file_is_a_miss_not_a_crash(tmp_path):

@@ -69,3 +69,11 @@ def test_the_register_keeps_service_buildings_and_drops_homes_and_former_sites()
     assert len(sites) == 131 - 9 - 10 - report["not_geocoded_in_lancashire"]
     assert not sites["name"].str.contains("Children's Home|Former|\\(CAT\\)").any()
     assert sites["x"].notna().all() and sites["district_code"].str.startswith("E0700012").any()
+
+
+def test_a_file_that_is_not_text_is_named(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError) as caught:
+        read_user_sites(path, COSTS)
+    assert str(path) in str(caught.value)
