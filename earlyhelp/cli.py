@@ -146,10 +146,10 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{d['name']:<16}{d['footprint']:<44}{d['population_0_19']:>8,}{d['spas']:>6}"
             f"{d['candidate_sites']:>7}{d['share_within_walk']:>8.1%}"
         )
-    lines += ["", f"{'SPA':<20}{'district':<16}{'0-19':>8}{'IMD':>7}{'need':>8}{'band':>8}{'LSOAs':>7}{'km2':>8}{'sites':>7}{'walk':>8}"]
+    lines += ["", f"{'SPA':<58}{'district':<16}{'0-19':>8}{'IMD':>7}{'need':>8}{'band':>8}{'LSOAs':>7}{'km2':>8}{'sites':>7}{'walk':>8}"]
     for s in summary["spas"]:
         lines.append(
-            f"{s['id']:<20}{s['district']:<16}{s['population_0_19']:>8,}{s['imd_score']:>7.1f}"
+            f"{s['name'][:57]:<58}{s['district']:<16}{s['population_0_19']:>8,}{s['imd_score']:>7.1f}"
             f"{s['need_index']:>8.2f}{s['need_band']:>8}{s['lsoas']:>7}{s['area_km2']:>8.1f}{s['candidate_sites']:>7}"
             f"{s['share_within_walk']:>8.1%}"
         )

@@ -12,6 +12,7 @@ DISTRICT_OUTLINES = DATA_DIR / "district_outlines.geojson"
 ENGLAND_IOD_SCORES = DATA_DIR / "england_iod2019_transformed_scores.csv.gz"
 REGISTER_SITES = DATA_DIR / "lcc_register_sites.csv"
 SCHOOLS_2015 = DATA_DIR / "schools_edubase2015.csv"
+WARDS = DATA_DIR / "wards_2025.geojson"
 
 ALL_FILES = (
     LSOA_TABLE,
@@ -20,6 +21,7 @@ ALL_FILES = (
     ENGLAND_IOD_SCORES,
     REGISTER_SITES,
     SCHOOLS_2015,
+    WARDS,
 )
 
 #: The projected CRS everything is computed in: British National Grid, metres.

@@ -13,7 +13,7 @@ import pandas as pd
 from geodata import cache
 from geodata.config import GeodataConfig
 from geodata.districts import DISTRICTS, FOOTPRINTS, footprint_of
-from geodata.embedded import CRS, DISTRICT_OUTLINES
+from geodata.embedded import CRS, DISTRICT_OUTLINES, WARDS
 from geodata.errors import InputError
 from geodata.estate import complete_estate, estate_counts, load_partner_schools
 from geodata.lsoas import load_lsoas
@@ -21,7 +21,7 @@ from geodata.need import NEED_BANDS, access_point_range, national_cutoffs
 from geodata.postcodes import build_demand_points, read_postcode_directory
 from geodata.readers import read_spatial
 from geodata.sites import SITE_COLUMNS, load_register_sites, read_user_sites
-from geodata.spas import build_spa_labels, spas_from_file, summarise_spas
+from geodata.spas import build_spa_labels, spa_names, spas_from_file, summarise_spas
 from geodata.walking import CrowFlyWalk, WalkModel, WalkTimes
 
 #: How far (metres) outside every LSOA a building may be and still count as in Lancashire.
@@ -90,6 +90,7 @@ class Geography:
         spas = [
             {
                 "id": row.spa_id,
+                "name": row.name,
                 "district": row.district,
                 "footprint": row.footprint,
                 "population_0_19": int(row.population_0_19),
@@ -166,6 +167,8 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
         lsoas["spa_id"] = build_spa_labels(lsoas, config.spa_balance_tolerance)
     cutoffs = national_cutoffs(config.need_high_percentile, config.need_low_percentile)
     spas = summarise_spas(lsoas, *cutoffs)
+    names = spa_names(lsoas, read_spatial(WARDS, ["WD25NM"]))
+    spas.insert(1, "name", spas["spa_id"].map(names))
     lsoa_attrs = lsoas.set_index("lsoa11cd")
     points["district"] = lsoa_attrs.loc[points["lsoa11cd"], "district"].to_numpy()
     points["spa_id"] = lsoa_attrs.loc[points["lsoa11cd"], "spa_id"].to_numpy()

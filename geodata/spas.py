@@ -244,6 +244,25 @@ def summarise_spas(
     return spas.sort_values(order).reset_index(drop=True)
 
 
+def spa_names(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, per_spa: int = 2) -> pd.Series:
+    """A readable name per SPA: its id and the wards holding most of its children.
+
+    Each LSOA's children count in the ward (``WD25NM``) holding its population-weighted
+    centroid; e.g. 'Preston 4 (St Matthew's, Fishwick & Frenchwood)'.
+    """
+    centroids = gpd.GeoDataFrame(
+        lsoas[["spa_id", "population_0_19"]],
+        geometry=gpd.points_from_xy(lsoas["pwc_x"], lsoas["pwc_y"]),
+        crs=CRS,
+    )
+    placed = gpd.sjoin_nearest(centroids, wards[["WD25NM", "geometry"]].to_crs(CRS))
+    placed = placed[~placed.index.duplicated(keep="first")]
+    children = placed.groupby(["spa_id", "WD25NM"])["population_0_19"].sum().reset_index()
+    children = children.sort_values(["spa_id", "population_0_19", "WD25NM"], ascending=[True, False, True])
+    top = children.groupby("spa_id")["WD25NM"].apply(lambda w: ", ".join(w.iloc[:per_spa]))
+    return pd.Series({spa: f"{spa} ({wards_})" for spa, wards_ in top.items()}, name="name")
+
+
 def _relabel(labels: NDArray[np.int64]) -> NDArray[np.int64]:
     """Labels renumbered 0..k-1 in order of first appearance."""
     _, first = np.unique(labels, return_index=True)

@@ -43,6 +43,12 @@ def test_there_are_34_spas_in_the_five_footprints_of_seed_003(lancashire):
     assert set(spas["district"]) == set(DISTRICTS.values())
 
 
+def test_every_spa_has_a_unique_readable_name_from_its_wards(lancashire):
+    names = lancashire.spas.set_index("spa_id")["name"]
+    assert names.is_unique
+    assert names["Preston 4"].startswith("Preston 4 (") and names["Preston 4"].endswith(")")
+
+
 def test_every_lsoa_is_in_exactly_one_spa_inside_one_district(lancashire):
     lsoas = lancashire.lsoas
     assert lsoas["spa_id"].notna().all()
@@ -107,7 +113,7 @@ def test_summary_json_has_what_downstream_tools_read(lancashire, cache_dir, caps
     summary = json.loads(capsys.readouterr().out)
     assert len(summary["districts"]) == 12
     assert len(summary["spas"]) == 34
-    assert {"id", "district", "footprint", "population_0_19", "need_band"} <= set(summary["spas"][0])
+    assert {"id", "name", "district", "footprint", "population_0_19", "need_band"} <= set(summary["spas"][0])
     assert summary["footprints"] == {f: n for f, (_, n) in FOOTPRINTS.items()}
     assert summary["population_0_19"] == 281_290
     assert summary["demand_points"] == len(lancashire.demand_points)
