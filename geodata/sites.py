@@ -68,7 +68,8 @@ def geocode(postcodes: pd.Series) -> pd.DataFrame:
     one that does not exist. Returns columns x, y, district_code on the input's index.
     """
     keys = postcodes.map(normalise_postcode)
-    table = postcode_directory().drop_duplicates("key").set_index("key")
+    letters = "".join({k[0] for k in keys if k[:1].isalpha()})
+    table = postcode_directory(letters).drop_duplicates("key").set_index("key")
     found = table.reindex(keys.to_numpy())
     return pd.DataFrame(
         {

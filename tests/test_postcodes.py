@@ -55,3 +55,15 @@ def test_a_postcode_just_off_the_coast_is_snapped_and_one_far_out_is_dropped():
     assert report.snapped_to_nearest_lsoa == 1
     assert report.dropped_outside_lsoas == 1
     assert len(points) == 2
+
+
+def test_the_postcode_areas_read_hold_every_lancashire_postcode():
+    import string
+
+    from geodata.districts import DISTRICTS
+    from geodata.postcodes import LANCASHIRE_LETTERS, postcode_directory, read_postcode_directory
+
+    everywhere = postcode_directory(string.ascii_uppercase)
+    lancashire = everywhere[everywhere["district_code"].isin(list(DISTRICTS)) & everywhere["x"].notna()]
+    assert len(read_postcode_directory()) == len(lancashire) > 45_000
+    assert set(lancashire["key"].str[0]) <= set(LANCASHIRE_LETTERS)
