@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     drawing.set_defaults(run=_map)
 
     export = actions.add_parser(
-        "export", help="GeoPackage and CSVs of SPAs, LSOAs, buildings, demand points, walking times"
+        "export", help="a folder: GeoPackage and CSVs (SPAs, LSOAs, buildings, demand points, "
+        "walking times), summary, parameters, map and coverage chart"
     )
     export.add_argument("--out", type=Path, required=True, metavar="DIR")
     _geography_options(export)
@@ -105,12 +106,15 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from earlyhelp.maps import save_coverage_chart, save_geography_map
     from earlyhelp.output import replacing_directory
     from geodata.export import write_geography
 
     geography = _geography(args)
     with replacing_directory(args.out) as work:
         names = [p.name for p in write_geography(geography, work)]
+        names.append(save_geography_map(geography, work / "map.png").name)
+        names.append(save_coverage_chart(geography, work / "coverage_by_district.png").name)
     print(f"written to {args.out}: {', '.join(names)}")
     return 0
 

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from earlyhelp import style
+from earlyhelp.charts import coverage_chart
 from geodata import Geography
 from geodata.districts import FOOTPRINTS
 
@@ -104,7 +105,7 @@ def geography_map(geography: Geography, *, title: str | None = None) -> Figure:
                                   _LEGEND_WIDTH_IN / style.FULL_WIDTH_IN, 1))
         legend_ax.set_axis_off()
         _draw_legends(fig, legend_ax, spas, footprints, kinds, uncovered, geography)
-        style.finish(fig, title or map_title(geography), map_footnote(geography),
+        style.finish(fig, title or map_title(geography), geography_footnote(geography),
                      subtitle=map_subtitle(geography))
     return fig
 
@@ -133,7 +134,7 @@ def map_subtitle(geography: Geography) -> str:
             f"{_count(n_sites, 'candidate building')} ({_count(n_stand_ins, 'stand-in')})")
 
 
-def map_footnote(geography: Geography) -> str:
+def geography_footnote(geography: Geography) -> str:
     """Sources and assumptions, with the walking parameters read from the config."""
     config = geography.config
     if config.spa_boundaries is not None:
@@ -377,3 +378,16 @@ def _draw_legends(fig: Figure, ax: Axes, spas: pd.DataFrame,
         ax.add_artist(legend)
         box = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
         top = box.y0 - 0.03
+
+
+def save_coverage_chart(geography: Geography, path: str | os.PathLike[str]) -> Path:
+    """The share of children within the walk limit of any candidate building, by district."""
+    points = geography.demand_points
+    fig = coverage_chart(
+        geography.coverage_by("district"),
+        points.groupby("district")["population_0_19"].sum(),
+        limit_minutes=geography.config.walk_limit_minutes,
+        reached="a candidate building",
+        source=geography_footnote(geography),
+    )
+    return style.save(fig, path)

@@ -175,6 +175,8 @@ def test_export_writes_layers_gis_can_open_and_tables_that_join(lancashire, tmp_
     assert set(walk["site_id"]) <= set(sites["site_id"])
     assert walk["minutes"].max() <= lancashire.config.walk_limit_minutes
     assert json.loads((out / "summary.json").read_text())["population_0_19"] == 281_290
+    assert (out / "map.png").stat().st_size > 50_000
+    assert (out / "coverage_by_district.png").stat().st_size > 10_000
 
 
 def test_the_same_inputs_build_the_same_geography_bit_for_bit(lancashire, tmp_path):

@@ -1,0 +1,54 @@
+"""Charts for cabinet papers, in the house style (see :mod:`earlyhelp.style`).
+
+Each chart takes plain data (shares, counts), not a model object, so the same chart serves the
+geography today and a siting plan or a scenario comparison later.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from earlyhelp import style
+
+
+def coverage_chart(
+    share: pd.Series,
+    children: pd.Series,
+    *,
+    limit_minutes: float,
+    reached: str,
+    source: str,
+) -> Figure:
+    """Horizontal bars: share of children within the walk limit, by area, lowest at the top.
+
+    ``share`` (0-1) and ``children`` are indexed by area name; ``reached`` says what is walked
+    to ("a candidate building", "an open centre"). The title states the county figure and the
+    area with the lowest access; each bar is labelled with its share and the number of
+    children beyond the limit.
+    """
+    table = pd.DataFrame({"share": share, "children": children}).sort_values("share", ascending=False)
+    beyond = (table["children"] * (1 - table["share"])).round().astype(int)
+    county = float((table["share"] * table["children"]).sum() / table["children"].sum())
+    lowest = table.index[-1]
+    with style.house_style():
+        fig = Figure(figsize=(style.FULL_WIDTH_IN, 0.28 * len(table) + 0.9))
+        ax = fig.add_axes((0.2, 0.14, 0.62, 0.8))
+        colour = style.CATEGORY_COLOURS[4]
+        ax.barh(table.index, table["share"] * 100, color=colour, edgecolor=style.INK, linewidth=0.5)
+        ax.axvline(county * 100, color=style.INK, linestyle="--", linewidth=0.8)
+        ax.text(county * 100, len(table) - 0.4, f" county {county:.0%}", va="bottom", ha="left",
+                color=style.INK, fontsize=7)
+        for y, (name, row) in enumerate(table.iterrows()):
+            ax.text(101, y, f"{row['share']:.0%}  ({beyond[name]:,} beyond)", va="center", ha="left",
+                    fontsize=7, color=style.INK, clip_on=False)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(f"Children and young people 0-19 within a {limit_minutes:g}-minute walk (%)")
+        ax.tick_params(axis="y", length=0)
+        style.finish(
+            fig,
+            f"{county:.0%} of children live within a {limit_minutes:g}-minute walk of {reached}; "
+            f"{lowest} is lowest at {table.loc[lowest, 'share']:.0%}",
+            source,
+        )
+    return fig
