@@ -8,7 +8,6 @@ DATA_DIR = Path(__file__).parent / "data"
 
 LSOA_TABLE = DATA_DIR / "lsoa11_imd2019_population.csv"
 LSOA_BOUNDARIES = DATA_DIR / "lsoa11_boundaries.geojson"
-DISTRICT_OUTLINES = DATA_DIR / "district_outlines.geojson"
 ENGLAND_IOD_SCORES = DATA_DIR / "england_iod2019_transformed_scores.csv.gz"
 REGISTER_SITES = DATA_DIR / "lcc_register_sites.csv"
 SCHOOLS_2015 = DATA_DIR / "schools_edubase2015.csv"
@@ -17,7 +16,6 @@ WARDS = DATA_DIR / "wards_2025.geojson"
 ALL_FILES = (
     LSOA_TABLE,
     LSOA_BOUNDARIES,
-    DISTRICT_OUTLINES,
     ENGLAND_IOD_SCORES,
     REGISTER_SITES,
     SCHOOLS_2015,

@@ -13,7 +13,7 @@ import pandas as pd
 from geodata import cache
 from geodata.config import GeodataConfig
 from geodata.districts import DISTRICTS, FOOTPRINTS, footprint_of
-from geodata.embedded import CRS, DISTRICT_OUTLINES, WARDS
+from geodata.embedded import CRS, WARDS
 from geodata.errors import InputError
 from geodata.estate import complete_estate, estate_counts, load_partner_schools
 from geodata.lsoas import load_lsoas
@@ -177,11 +177,8 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     walk = walk_model.walk_times(
         points[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), config.walk_limit_minutes
     )
-    districts = read_spatial(DISTRICT_OUTLINES, ["ons_code"]).to_crs(CRS)
-    districts = districts[districts["ons_code"].isin(list(DISTRICTS))]
-    districts = districts.assign(district=districts["ons_code"].map(DISTRICTS))[
-        ["ons_code", "district", "geometry"]
-    ].sort_values("ons_code").reset_index(drop=True)
+    districts = lsoas[["district_code", "district", "geometry"]].dissolve("district_code").reset_index()
+    districts = districts.rename(columns={"district_code": "ons_code"})
     return Geography(
         config=config,
         lsoas=lsoas,
