@@ -26,6 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (GeodataError, ValidationError) as exc:
         print(f"earlyhelp: error: {_plain(exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an output that cannot be written: say which and why
+        print(f"earlyhelp: error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,6 +161,9 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{s['share_within_walk']:>8.1%}"
         )
     lines += ["", "footprints: " + "; ".join(f"{k} ({v} SPAs)" for k, v in summary["footprints"].items())]
+    departures = summary["departures_from_seed_003"]
+    lines += ["", "departures from seed 003: " + ("none" if not departures else "")]
+    lines += [f"  - {note}" for note in departures]
     return "\n".join(lines)
 
 

@@ -12,12 +12,12 @@ import pandas as pd
 
 from geodata import cache
 from geodata.config import GeodataConfig
-from geodata.districts import DISTRICTS, FOOTPRINTS, footprint_of
+from geodata.districts import DISTRICTS, FOOTPRINTS, SPA_COUNT, footprint_of
 from geodata.embedded import CRS, WARDS
 from geodata.errors import InputError
-from geodata.estate import complete_estate, estate_counts, load_partner_schools
+from geodata.estate import ESTATE_TOTAL, complete_estate, estate_counts, load_partner_schools
 from geodata.lsoas import load_lsoas
-from geodata.need import NEED_BANDS, access_point_range, national_cutoffs
+from geodata.need import CENTRES_2016, NEED_BANDS, access_point_range, national_cutoffs
 from geodata.postcodes import build_demand_points, read_postcode_directory
 from geodata.readers import read_spatial
 from geodata.sites import SITE_COLUMNS, load_register_sites, read_user_sites
@@ -67,6 +67,30 @@ class Geography:
         children = points["population_0_19"]
         reached = children.where(self.walk.covered(sites), 0)
         return reached.groupby(points[column]).sum() / children.groupby(points[column]).sum()
+
+    def departures_from_seed(self) -> list[str]:
+        """Where this geography differs from what seed 003 fixes (empty when it agrees).
+
+        The embedded default always agrees; a user's SPA file or building list may not, and
+        the siting programme needs to know.
+        """
+        notes = []
+        if len(self.spas) != SPA_COUNT:
+            notes.append(f"{len(self.spas)} SPAs, where seed 003 has {SPA_COUNT}")
+        for footprint, (_, expected) in FOOTPRINTS.items():
+            found = int((self.spas["footprint"] == footprint).sum())
+            if found != expected:
+                notes.append(f"footprint {footprint}: {found} SPAs, where seed 003 has {expected}")
+        crossing = self.spas.loc[self.spas["crosses_districts"], "spa_id"].tolist()
+        if crossing:
+            notes.append(f"SPAs crossing a district boundary (put in the district with most children): {', '.join(map(str, crossing))}")
+        estate = estate_counts(self.sites)
+        if sum(estate.values()) != ESTATE_TOTAL:
+            notes.append(f"the 2015 estate has {sum(estate.values())} buildings, where seed 003 has {ESTATE_TOTAL}")
+        low, high = access_point_range({b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS})
+        if not low <= CENTRES_2016 <= high:
+            notes.append(f"the need bands allow {low} to {high} centres under seed 003's rule, not {CENTRES_2016}")
+        return notes
 
     def summary(self) -> dict[str, Any]:
         """The figures a planner checks first, as plain data (what ``geodata summary`` prints)."""
@@ -122,6 +146,7 @@ class Geography:
             "walk_limit_minutes": self.config.walk_limit_minutes,
             "share_within_walk": round(self.share_within_walk(), 4),
             "cleaning": self.report,
+            "departures_from_seed_003": self.departures_from_seed(),
         }
 
 
@@ -197,9 +222,9 @@ def _sites(
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Register buildings plus 2015 stand-ins, and/or the user's buildings, located in SPAs."""
     costs = config.running_cost_gbp
-    user = None
-    if config.sites_file is not None:
-        user = _locate_sites(read_user_sites(config.sites_file, costs), lsoas, config.sites_file)
+    user, user_file = None, config.sites_file
+    if user_file is not None:
+        user = _locate_sites(read_user_sites(user_file, costs), lsoas, user_file)
         if config.sites_mode == "replace":
             return user, {"user_sites": len(user)}
     register, report = load_register_sites(costs)
@@ -208,10 +233,10 @@ def _sites(
     )
     report["stand_in_sites"] = len(stand_ins)
     frames = [_locate_sites(pd.concat([register, stand_ins], ignore_index=True), lsoas, None)]
-    if user is not None:
+    if user is not None and user_file is not None:
         clash = set(user["site_id"]) & set(frames[0]["site_id"])
         if clash:
-            raise InputError(config.sites_file, f"site_id {sorted(clash)[0]!r} is already an embedded site",
+            raise InputError(user_file, f"site_id {sorted(clash)[0]!r} is already an embedded site",
                              field="site_id", expected="ids not starting LCC- or EDU-")
         frames.append(user)
         report["user_sites"] = len(user)

@@ -35,7 +35,8 @@ NEED_BANDS = ("high", "middle", "low")
 def england_imd_scores() -> NDArray[np.float64]:
     """IMD 2019 scores of all 32,844 LSOAs in England, rebuilt from the transformed domains."""
     frame = read_csv(ENGLAND_IOD_SCORES, DOMAIN_WEIGHTS)
-    return sum(frame[col] * w for col, w in DOMAIN_WEIGHTS.items()).to_numpy(float)
+    weights = pd.Series(DOMAIN_WEIGHTS)
+    return frame[list(weights.index)].to_numpy(float) @ weights.to_numpy(float)
 
 
 def national_cutoffs(high_percentile: float, low_percentile: float) -> tuple[float, float]:
@@ -59,6 +60,9 @@ def band(score: float, high_cutoff: float, low_cutoff: float) -> str:
         return "low"
     return "middle"
 
+
+#: Seed 003 section 9: neighbourhood centres in the proposed service.
+CENTRES_2016 = 56
 
 #: Seed 003 section 9: access points per SPA by need band ("higher need areas having three or
 #: four points of access and the middle and lower need areas having two or one").

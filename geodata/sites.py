@@ -87,7 +87,7 @@ def load_register_sites(costs: Mapping[str, float]) -> tuple[pd.DataFrame, dict[
         REGISTER_SITES, ["asset_id", "name", "site_type", "former_or_cat", "postcode", "ownership"],
         dtype={"asset_id": str},
     )
-    report = {"register_rows": len(raw)}
+    report: dict[str, Any] = {"register_rows": len(raw)}
     homes = raw["site_type"] == "childrens_home"
     former = raw["former_or_cat"].astype(str).str.lower() == "true"
     report["childrens_homes_excluded"] = int(homes.sum())

@@ -122,10 +122,15 @@ def test_summary_json_has_what_downstream_tools_read(lancashire, cache_dir, caps
     assert all(0 <= s["share_within_walk"] <= 1 for s in summary["spas"])
 
 
+def test_the_default_geography_agrees_with_seed_003(lancashire):
+    assert lancashire.departures_from_seed() == []
+
+
 def test_a_users_spa_file_replaces_the_built_spas(lancashire, tmp_path, cache_dir):
     path = tmp_path / "my_spas.gpkg"
     lancashire.spas[["spa_id", "geometry"]].to_crs("EPSG:4326").to_file(path)
     mine = build_geography(GeodataConfig(spa_boundaries=path), cache_dir=cache_dir)
+    assert mine.departures_from_seed() == []
     same = mine.lsoas.set_index("lsoa11cd")["spa_id"] == lancashire.lsoas.set_index("lsoa11cd")["spa_id"]
     assert same.mean() > 0.99  # centroids on a dissolved edge may snap to a neighbour
 
@@ -201,3 +206,21 @@ def test_a_malformed_spa_file_is_named_not_a_traceback(tmp_path, capsys, cache_d
     assert main(["geodata", "summary", "--spa-boundaries", str(path), "--cache-dir", str(cache_dir)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "not a readable spatial file" in err
+
+
+def test_a_users_coarser_spas_are_used_and_their_departure_from_seed_003_is_named(lancashire, tmp_path, cache_dir):
+    path = tmp_path / "districts_as_spas.gpkg"
+    lancashire.districts.rename(columns={"district": "spa_id"})[["spa_id", "geometry"]].to_file(path)
+    mine = build_geography(GeodataConfig(spa_boundaries=path), cache_dir=cache_dir)
+    assert len(mine.spas) == 12
+    notes = mine.departures_from_seed()
+    assert "12 SPAs, where seed 003 has 34" in notes
+    assert any(n.startswith("footprint Preston: 1 SPAs") for n in notes)
+
+
+def test_an_output_that_cannot_be_written_is_named(cache_dir, capsys, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    code = main(["geodata", "map", "--out", str(blocker / "map.png"), "--cache-dir", str(cache_dir)])
+    assert code == 1
+    assert "cannot write" in capsys.readouterr().err
