@@ -21,6 +21,7 @@ from geodata.need import CENTRES_2016, NEED_BANDS, access_point_range, national_
 from geodata.postcodes import build_demand_points, read_postcode_directory
 from geodata.readers import read_spatial
 from geodata.sites import SITE_COLUMNS, load_register_sites, read_user_sites
+from geodata.spatial import polygon_of
 from geodata.spas import build_spa_labels, spa_names, spas_from_file, summarise_spas
 from geodata.walking import CrowFlyWalk, WalkModel, WalkTimes
 
@@ -252,15 +253,8 @@ def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path 
     """
     sites = sites[list(SITE_COLUMNS)].reset_index(drop=True)
     frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=CRS)
-    polygons = lsoas[["lsoa11cd", "district", "spa_id", "geometry"]]
-    joined = gpd.sjoin(frame, polygons, how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    lost = joined["lsoa11cd"].isna()
-    if lost.any():
-        near = gpd.sjoin_nearest(frame[lost], polygons, max_distance=SITE_SNAP_METRES)
-        near = near[~near.index.duplicated(keep="first")]
-        for column in ("lsoa11cd", "district", "spa_id"):
-            joined.loc[near.index, column] = near[column]
+    found = polygon_of(frame, lsoas, ["lsoa11cd", "district", "spa_id"], SITE_SNAP_METRES)
+    joined = frame.join(found.drop(columns="snapped"))
     outside = np.flatnonzero(joined["lsoa11cd"].isna().to_numpy())
     if len(outside):
         row = joined.iloc[outside[0]]
@@ -272,4 +266,4 @@ def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path 
             expected="a location inside the 12 districts",
         )
     joined["district_code"] = joined["district"].map({v: k for k, v in DISTRICTS.items()})
-    return gpd.GeoDataFrame(joined.drop(columns="index_right"), geometry="geometry", crs=CRS)
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=CRS)

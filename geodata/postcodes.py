@@ -28,6 +28,7 @@ from geodata.apportion import largest_remainder
 from geodata.districts import DISTRICTS
 from geodata.embedded import CRS
 from geodata.lsoas import AGE_BANDS
+from geodata.spatial import polygon_of
 
 #: How far outside every LSOA polygon a postcode may sit and still be snapped to the nearest.
 SNAP_METRES = 500.0
@@ -95,26 +96,13 @@ def place_in_lsoas(postcodes: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> tuple[pd
 
     Returns the placed postcodes, how many were snapped and how many dropped.
     """
+    postcodes = postcodes.reset_index(drop=True)
     points = gpd.GeoDataFrame(
-        postcodes.reset_index(drop=True),
-        geometry=gpd.points_from_xy(postcodes["x"], postcodes["y"]),
-        crs=CRS,
+        postcodes, geometry=gpd.points_from_xy(postcodes["x"], postcodes["y"]), crs=CRS
     )
-    polygons = lsoas[["lsoa11cd", "geometry"]]
-    inside = gpd.sjoin(points, polygons, how="left", predicate="within")
-    inside = inside[~inside.index.duplicated(keep="first")]
-    lsoa = inside["lsoa11cd"]
-    outside = lsoa.isna()
-    snapped = 0
-    if outside.any():
-        near = gpd.sjoin_nearest(
-            points[outside], polygons, how="left", max_distance=SNAP_METRES
-        )
-        near = near[~near.index.duplicated(keep="first")]
-        lsoa = lsoa.copy()
-        lsoa.loc[near.index] = near["lsoa11cd"]
-        snapped = int(near["lsoa11cd"].notna().sum())
-    placed = postcodes.reset_index(drop=True).assign(lsoa11cd=lsoa.to_numpy())
+    found = polygon_of(points, lsoas, ["lsoa11cd"], SNAP_METRES)
+    snapped = int(found["snapped"].sum())
+    placed = postcodes.assign(lsoa11cd=found["lsoa11cd"].to_numpy())
     dropped = int(placed["lsoa11cd"].isna().sum())
     return placed.dropna(subset=["lsoa11cd"]), snapped, dropped
 

@@ -34,6 +34,7 @@ from geodata.embedded import CRS
 from geodata.errors import InputError
 from geodata.need import band
 from geodata.readers import read_spatial
+from geodata.spatial import polygon_of
 
 #: How far (metres) an LSOA centroid may lie outside every polygon of a user's SPA file and
 #: still join the nearest SPA.
@@ -183,31 +184,22 @@ def spas_from_file(path: Path, lsoas: gpd.GeoDataFrame) -> pd.Series:
         geometry=gpd.points_from_xy(lsoas["pwc_x"], lsoas["pwc_y"]),
         crs=CRS,
     )
-    joined = gpd.sjoin(centroids, shapes[["spa_id", "geometry"]], how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    if joined["spa_id"].isna().all():
+    spa = polygon_of(centroids, shapes, ["spa_id"], USER_SPA_SNAP_METRES)["spa_id"]
+    if spa.isna().all():
         raise InputError(
             path,
             "no Lancashire LSOA falls inside any polygon",
             field="geometry",
             expected=f"polygons covering Lancashire-12 (is the stated CRS {shapes.crs} right?)",
         )
-    spa = joined["spa_id"].copy()
-    lost = spa.isna()
-    if lost.any():
-        near = gpd.sjoin_nearest(
-            centroids[lost], shapes[["spa_id", "geometry"]], max_distance=USER_SPA_SNAP_METRES
+    if spa.isna().any():
+        first = centroids.loc[spa.isna(), "lsoa11cd"].iloc[0]
+        raise InputError(
+            path,
+            f"{int(spa.isna().sum())} LSOAs lie in no SPA polygon, e.g. {first}",
+            field="geometry",
+            expected="polygons that cover all of Lancashire-12",
         )
-        near = near[~near.index.duplicated(keep="first")]
-        spa.loc[near.index] = near["spa_id"]
-        if spa.isna().any():
-            first = centroids.loc[spa.isna(), "lsoa11cd"].iloc[0]
-            raise InputError(
-                path,
-                f"{int(spa.isna().sum())} LSOAs lie in no SPA polygon, e.g. {first}",
-                field="geometry",
-                expected="polygons that cover all of Lancashire-12",
-            )
     return spa.astype(str).set_axis(lsoas.index)
 
 

@@ -28,6 +28,6 @@ def test_a_failed_run_leaves_the_earlier_results_intact(tmp_path):
 
 
 def test_the_folder_is_readable_by_others_not_private(tmp_path):
-    with replacing_directory(tmp_path / "results") as work:
+    with replacing_directory(tmp_path / "results"):
         pass
     assert (tmp_path / "results").stat().st_mode & 0o055
