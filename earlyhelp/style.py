@@ -19,7 +19,6 @@ Use it like this::
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +31,8 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+
+from earlyhelp.output import replacing_file
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in its published order: black, orange, sky
 #: blue, bluish green, yellow, blue, vermillion, reddish purple.
@@ -197,27 +198,9 @@ def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
     The image is written to a temporary file beside the target and renamed over it only once
     complete, so a failed save leaves no half-written file and an earlier good file intact.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            fig.savefig(stream, format="png", dpi=DPI, facecolor="white")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with replacing_file(Path(path)) as stream:
+        fig.savefig(stream, format="png", dpi=DPI, facecolor="white")
+    return Path(path)
 
 
 def _height(lines: list[str], size_pt: float) -> float:

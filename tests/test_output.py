@@ -31,3 +31,19 @@ def test_the_folder_is_readable_by_others_not_private(tmp_path):
     with replacing_directory(tmp_path / "results"):
         pass
     assert (tmp_path / "results").stat().st_mode & 0o055
+
+
+def test_a_file_is_replaced_only_when_fully_written(tmp_path):
+    from earlyhelp.output import replacing_file
+
+    target = tmp_path / "chart.png"
+    target.write_bytes(b"good")
+    with pytest.raises(ValueError):
+        with replacing_file(target) as stream:
+            stream.write(b"ha")
+            raise ValueError("rendering failed")
+    assert target.read_bytes() == b"good"
+    with replacing_file(target) as stream:
+        stream.write(b"better")
+    assert target.read_bytes() == b"better"
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
