@@ -60,6 +60,28 @@ def bench_walking(repeat: int) -> None:
         print(f"{n_points:>9,}{n_sites:>7,}{pairs:>11,}{seconds:>10.3f}")
 
 
+def bench_network(repeat: int) -> None:
+    import shapely
+
+    from geodata.network import NetworkWalk
+
+    rng = np.random.default_rng(0)
+    print("walking times within 30 min along a street lattice (bounded Dijkstra per building):")
+    print(f"{'lattice km':>11}{'nodes':>10}{'points':>9}{'sites':>7}{'build s':>9}{'times s':>9}")
+    for km, n_sites in [(10, 50), (20, 50), (20, 200)]:
+        step = 100.0  # streets every 100 m both ways
+        ticks = np.arange(0, km * 1000 + 1, step)
+        lines = [shapely.LineString([(0, t), (km * 1000, t)]) for t in ticks]
+        lines += [shapely.LineString([(t, 0), (t, km * 1000)]) for t in ticks]
+        lines = np.array(lines, dtype=object)
+        built = median_seconds(lambda: NetworkWalk.from_lines(lines, 4.8), repeat)
+        walk = NetworkWalk.from_lines(lines, 4.8)
+        points = rng.random((20_000, 2)) * km * 1000
+        sites = rng.random((n_sites, 2)) * km * 1000
+        seconds = median_seconds(lambda: walk.walk_times(points, sites, 30), repeat)
+        print(f"{km:>8} km{walk.graph.shape[0]:>10,}{len(points):>9,}{n_sites:>7}{built:>9.2f}{seconds:>9.2f}")
+
+
 def bench_spas(repeat: int) -> None:
     from geodata.lsoas import load_lsoas
     from geodata.spas import balance_regions, contiguity, skater_regions
@@ -82,11 +104,13 @@ def bench_spas(repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=("build", "walking", "spas"))
+    parser.add_argument("--only", choices=("build", "walking", "network", "spas"))
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; medians of {args.repeat}")
-    for name, bench in (("build", bench_build), ("walking", bench_walking), ("spas", bench_spas)):
+    benches = (("build", bench_build), ("walking", bench_walking), ("network", bench_network),
+               ("spas", bench_spas))
+    for name, bench in benches:
         if args.only in (None, name):
             bench(args.repeat)
             print()

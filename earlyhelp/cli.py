@@ -72,6 +72,9 @@ def _geography_options(command: argparse.ArgumentParser) -> None:
                        help="your buildings: name, postcode or easting/northing, type, owner, annual_cost_gbp")
     group.add_argument("--sites-mode", choices=("extend", "replace"), default="extend",
                        help="add your buildings to the embedded ones, or use only yours")
+    group.add_argument("--walk-network", type=Path, metavar="FILE",
+                       help="walkable paths and streets as lines (e.g. an OpenStreetMap extract); "
+                       "walking times then follow them")
     group.add_argument("--walk-minutes", type=float, default=None,
                        help="walking-time limit (default 30, seed 003)")
     group.add_argument("--cache-dir", type=Path, default=None,
@@ -85,6 +88,8 @@ def _geography(args: argparse.Namespace) -> Geography:
         overrides["spa_boundaries"] = args.spa_boundaries
     if args.sites is not None:
         overrides["sites_file"] = args.sites
+    if args.walk_network is not None:
+        overrides["walk_network"] = args.walk_network
     if args.walk_minutes is not None:
         overrides["walk_limit_minutes"] = args.walk_minutes
     config = GeodataConfig(**overrides)

@@ -141,14 +141,16 @@ def geography_footnote(geography: Geography) -> str:
         spas = f"SPAs are the user's boundaries from {Path(config.spa_boundaries).name}"
     else:
         spas = "SPAs are built by the model (the council's boundaries are unpublished)"
+    walking = f"walking time = straight-line distance x {config.circuity:g} (circuity)"
+    if config.walk_network is not None:
+        walking = f"walking time along the paths and streets of {Path(config.walk_network).name}"
     sites = ""
     if config.sites_file is not None:
         sites = f" Buildings include the user's list {Path(config.sites_file).name}."
     return (
         "Sources: ONS Postcode Directory, ONS mid-2020 population estimates, MHCLG IMD 2019, "
         "ONS LSOA 2011 boundaries, LCC land and property register, DfE EduBase 2015 "
-        f"(all OGL v3.0). {spas}; walking time = straight-line distance x {config.circuity:g} "
-        f"(circuity) at {config.walk_speed_kmh:g} km/h.{sites}"
+        f"(all OGL v3.0). {spas}; {walking} at {config.walk_speed_kmh:g} km/h.{sites}"
     )
 
 

@@ -53,7 +53,7 @@ def cache_key(config: GeodataConfig) -> str:
     """Hex digest naming the geography that ``config`` and the current inputs would build."""
     parts: dict[str, Any] = {"format": FORMAT, "config": config.model_dump(mode="json")}
     parts["embedded"] = {p.name: file_digest(p) for p in ALL_FILES}
-    users = [config.spa_boundaries, config.sites_file]
+    users = [config.spa_boundaries, config.sites_file, config.walk_network]
     parts["user_files"] = {}
     for path in (p for p in users if p is not None):
         files = [path] + (_shapefile_siblings(path) if path.suffix.lower() == ".shp" else [])

@@ -121,6 +121,13 @@ class GeodataConfig(BaseModel):
         "annual_cost_gbp.",
         "User input.",
     )
+    walk_network: Path | None = _param(
+        None,
+        "A line file (GeoPackage, GeoJSON or shapefile) of walkable paths and streets, e.g. an "
+        "OpenStreetMap extract; walking times then follow it instead of straight lines x "
+        "circuity.",
+        "User input.",
+    )
     sites_mode: Literal["extend", "replace"] = _param(
         "extend",
         "Whether the user's buildings are added to the embedded ones or replace them.",

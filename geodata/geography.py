@@ -17,6 +17,7 @@ from geodata.embedded import CRS, WARDS
 from geodata.errors import InputError
 from geodata.estate import ESTATE_TOTAL, complete_estate, estate_counts, load_partner_schools
 from geodata.lsoas import load_lsoas
+from geodata.network import NetworkWalk
 from geodata.need import CENTRES_2016, NEED_BANDS, access_point_range, national_cutoffs
 from geodata.postcodes import build_demand_points, read_postcode_directory
 from geodata.readers import read_spatial
@@ -160,8 +161,9 @@ def build_geography(
 ) -> Geography:
     """Build (or load from the cache) the geography that ``config`` describes.
 
-    ``walk_model`` replaces the crow-fly walking times (e.g. with network times); the cache is
-    bypassed then, since the model's inputs are not known to it.
+    Walking times follow ``config.walk_network`` when given, else straight lines x circuity.
+    ``walk_model`` replaces both with any :class:`WalkModel`; the cache is bypassed then,
+    since that model's inputs are not known to it.
     """
     config = config or GeodataConfig()
     _check_user_files(config)
@@ -170,14 +172,20 @@ def build_geography(
     key = cache.cache_key(config) if cacheable else ""
     if cacheable and (hit := cache.load(directory, key)) is not None:
         return hit
-    geography = _build(config, walk_model or CrowFlyWalk(config.walk_speed_kmh, config.circuity))
+    geography = _build(config, walk_model or _walk_model(config))
     if cacheable:
         cache.store(directory, key, geography)
     return geography
 
 
+def _walk_model(config: GeodataConfig) -> WalkModel:
+    if config.walk_network is not None:
+        return NetworkWalk.from_file(config.walk_network, config.walk_speed_kmh)
+    return CrowFlyWalk(config.walk_speed_kmh, config.circuity)
+
+
 def _check_user_files(config: GeodataConfig) -> None:
-    for path in (config.spa_boundaries, config.sites_file):
+    for path in (config.spa_boundaries, config.sites_file, config.walk_network):
         if path is not None and not Path(path).exists():
             raise InputError(path, "file not found")
 
