@@ -192,13 +192,17 @@ def _check_user_files(config: GeodataConfig) -> None:
 
 def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     lsoas = load_lsoas(config.need_gradient)
-    points, postcode_report = build_demand_points(
-        read_postcode_directory(), lsoas, config.shared_location_threshold
-    )
     if config.spa_boundaries is not None:
         lsoas["spa_id"] = spas_from_file(config.spa_boundaries, lsoas)
     else:
         lsoas["spa_id"] = build_spa_labels(lsoas, config.spa_balance_tolerance)
+    user_sites = None
+    if config.sites_file is not None:  # checked before the slow steps, so errors come fast
+        user_sites = _locate_sites(read_user_sites(config.sites_file, config.running_cost_gbp),
+                                   lsoas, config.sites_file)
+    points, postcode_report = build_demand_points(
+        read_postcode_directory(), lsoas, config.shared_location_threshold
+    )
     cutoffs = national_cutoffs(config.need_high_percentile, config.need_low_percentile)
     spas = summarise_spas(lsoas, *cutoffs)
     names = spa_names(lsoas, read_spatial(WARDS, ["WD25NM"]))
@@ -207,7 +211,7 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     points["district"] = lsoa_attrs.loc[points["lsoa11cd"], "district"].to_numpy()
     points["spa_id"] = lsoa_attrs.loc[points["lsoa11cd"], "spa_id"].to_numpy()
 
-    sites, site_report = _sites(config, lsoas, points, walk_model)
+    sites, site_report = _sites(config, user_sites, lsoas, points, walk_model)
     walk = walk_model.walk_times(
         points[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), config.walk_limit_minutes
     )
@@ -227,25 +231,26 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
 
 
 def _sites(
-    config: GeodataConfig, lsoas: gpd.GeoDataFrame, points: pd.DataFrame, walk_model: WalkModel
+    config: GeodataConfig,
+    user: gpd.GeoDataFrame | None,
+    lsoas: gpd.GeoDataFrame,
+    points: pd.DataFrame,
+    walk_model: WalkModel,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """Register buildings plus 2015 stand-ins, and/or the user's buildings, located in SPAs."""
+    """Register buildings plus 2015 stand-ins, and/or the user's (already located) buildings."""
+    if user is not None and config.sites_mode == "replace":
+        return user, {"user_sites": len(user)}
     costs = config.running_cost_gbp
-    user, user_file = None, config.sites_file
-    if user_file is not None:
-        user = _locate_sites(read_user_sites(user_file, costs), lsoas, user_file)
-        if config.sites_mode == "replace":
-            return user, {"user_sites": len(user)}
     register, report = load_register_sites(costs)
     stand_ins = complete_estate(
         register, load_partner_schools(), points, walk_model, config.walk_limit_minutes, costs
     )
     report["stand_in_sites"] = len(stand_ins)
     frames = [_locate_sites(pd.concat([register, stand_ins], ignore_index=True), lsoas, None)]
-    if user is not None and user_file is not None:
+    if user is not None and config.sites_file is not None:
         clash = set(user["site_id"]) & set(frames[0]["site_id"])
         if clash:
-            raise InputError(user_file, f"site_id {sorted(clash)[0]!r} is already an embedded site",
+            raise InputError(config.sites_file, f"site_id {sorted(clash)[0]!r} is already an embedded site",
                              field="site_id", expected="ids not starting LCC- or EDU-")
         frames.append(user)
         report["user_sites"] = len(user)

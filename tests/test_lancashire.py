@@ -232,3 +232,11 @@ def test_an_output_that_cannot_be_written_is_named(cache_dir, capsys, tmp_path):
     code = main(["geodata", "map", "--out", str(blocker / "map.png"), "--cache-dir", str(cache_dir)])
     assert code == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_a_users_buildings_can_replace_the_embedded_ones(tmp_path, cache_dir):
+    path = tmp_path / "sites.csv"
+    path.write_text("name,postcode,type,owner\nHall A,PR2 6HN,other,church\nHall B,BB11 1LW,other,church\n")
+    mine = build_geography(GeodataConfig(sites_file=path, sites_mode="replace"), cache_dir=cache_dir)
+    assert mine.sites["name"].tolist() == ["Hall A", "Hall B"]
+    assert "the 2015 estate has 0 buildings, where seed 003 has 132" in mine.departures_from_seed()
