@@ -192,14 +192,14 @@ def _check_user_files(config: GeodataConfig) -> None:
 
 def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     lsoas = load_lsoas(config.need_gradient)
-    if config.spa_boundaries is not None:
-        lsoas["spa_id"] = spas_from_file(config.spa_boundaries, lsoas)
-    else:
-        lsoas["spa_id"] = build_spa_labels(lsoas, config.spa_balance_tolerance)
     user_sites = None
     if config.sites_file is not None:  # checked before the slow steps, so errors come fast
         user_sites = _locate_sites(read_user_sites(config.sites_file, config.running_cost_gbp),
                                    lsoas, config.sites_file)
+    if config.spa_boundaries is not None:
+        lsoas["spa_id"] = spas_from_file(config.spa_boundaries, lsoas)
+    else:
+        lsoas["spa_id"] = build_spa_labels(lsoas, config.spa_balance_tolerance)
     points, postcode_report = build_demand_points(
         read_postcode_directory(), lsoas, config.shared_location_threshold
     )
@@ -212,6 +212,7 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     points["spa_id"] = lsoa_attrs.loc[points["lsoa11cd"], "spa_id"].to_numpy()
 
     sites, site_report = _sites(config, user_sites, lsoas, points, walk_model)
+    sites["spa_id"] = sites["lsoa11cd"].map(lsoa_attrs["spa_id"])
     walk = walk_model.walk_times(
         points[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), config.walk_limit_minutes
     )
@@ -259,14 +260,14 @@ def _sites(
 
 
 def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path | None) -> gpd.GeoDataFrame:
-    """Put each building in its LSOA, district and SPA; one outside Lancashire is an error.
+    """Put each building in its LSOA and district; one outside Lancashire is an error.
 
     ``user_file`` names the file the rows came from (their order is its rows'), or None for
     the embedded data.
     """
     sites = sites[list(SITE_COLUMNS)].reset_index(drop=True)
     frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=CRS)
-    found = polygon_of(frame, lsoas, ["lsoa11cd", "district", "spa_id"], SITE_SNAP_METRES)
+    found = polygon_of(frame, lsoas, ["lsoa11cd", "district"], SITE_SNAP_METRES)
     joined = frame.join(found.drop(columns="snapped"))
     outside = np.flatnonzero(joined["lsoa11cd"].isna().to_numpy())
     if len(outside):
