@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     layers = parser.add_subparsers(title="commands", metavar="COMMAND")
     geo = layers.add_parser("geodata", help="people, need, SPAs, buildings and walking times")
     actions = geo.add_subparsers(title="geodata commands", metavar="ACTION")
+    geo.set_defaults(run=lambda _: geo.print_help())
 
     summary = actions.add_parser("summary", help="districts, footprints, SPAs and totals")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
