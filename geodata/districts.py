@@ -50,10 +50,3 @@ def footprint_of(district: str) -> str:
             return footprint
     raise KeyError(f"{district!r} is not one of the 12 Lancashire districts")
 
-
-def district_code(name: str) -> str:
-    """Return the ONS code of a district named as in :data:`DISTRICTS`."""
-    for code, known in DISTRICTS.items():
-        if known == name:
-            return code
-    raise KeyError(f"{name!r} is not one of the 12 Lancashire districts")

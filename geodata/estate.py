@@ -187,11 +187,7 @@ def _pick(
         covered |= np.asarray(reach[best].todense()).ravel() > 0
     picks = pool.iloc[[i for i, _ in chosen]].assign(gain=[g for _, g in chosen])
     used.update(picks["urn"].tolist())
-    return _by_gain(picks)
-
-
-def _by_gain(picks: pd.DataFrame) -> pd.DataFrame:
-    """Picks sorted by coverage gain, highest first (stable, so ties keep pick order)."""
+    # highest gain first; stable, so ties keep the order they were picked in
     return picks.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import pandas as pd
 
 from geodata.districts import DISTRICTS
 from geodata.embedded import CRS, LSOA_BOUNDARIES, LSOA_TABLE
@@ -74,12 +73,3 @@ def load_lsoas(need_gradient: float) -> gpd.GeoDataFrame:
     )
     return gpd.GeoDataFrame(lsoas, geometry="geometry", crs=CRS)
 
-
-def lsoa_summary(lsoas: pd.DataFrame) -> pd.DataFrame:
-    """Children and need by district, a check on the totals the rest of the model relies on."""
-    need = lsoas["population_0_19"] * lsoas["need_weight"]
-    return (
-        lsoas.assign(need=need)
-        .groupby("district", sort=True)[["population_0_19", "need"]]
-        .sum()
-    )
