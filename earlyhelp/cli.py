@@ -166,7 +166,9 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{s['need_index']:>8.2f}{s['need_band']:>8}{s['lsoas']:>7}{s['area_km2']:>8.1f}{s['candidate_sites']:>7}"
             f"{s['share_within_walk']:>8.1%}"
         )
-    lines += ["", "footprints: " + "; ".join(f"{k} ({v} SPAs)" for k, v in summary["footprints"].items())]
+    lines += ["", f"SPA balance: every SPA within {summary['spa_largest_gap_from_district_mean']:.0%} "
+              "of its district's mean population 0-19"]
+    lines += ["footprints: " + "; ".join(f"{k} ({v} SPAs)" for k, v in summary["footprints"].items())]
     departures = summary["departures_from_seed_003"]
     lines += ["", "departures from seed 003: " + ("none" if not departures else "")]
     lines += [f"  - {note}" for note in departures]

@@ -132,6 +132,8 @@ class Geography:
         ]
         bands = {b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS}
         low, high = access_point_range(bands)
+        mean = self.spas.groupby("district")["population_0_19"].transform("mean")
+        gap = ((self.spas["population_0_19"] - mean).abs() / mean).max()
         return {
             "districts": districts,
             "footprints": {name: int((self.spas["footprint"] == name).sum()) for name in FOOTPRINTS},
@@ -140,6 +142,7 @@ class Geography:
             "need_cutoffs_imd_score": {"high_at_or_above": round(self.need_cutoffs[0], 2),
                                        "low_below": round(self.need_cutoffs[1], 2)},
             "centres_allowed_by_seed_rule": {"min": low, "max": high},
+            "spa_largest_gap_from_district_mean": round(float(gap), 4),
             "demand_points": len(self.demand_points),
             "population_0_19": self.population_0_19,
             "candidate_sites": len(self.sites),

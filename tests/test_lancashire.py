@@ -78,6 +78,7 @@ def test_spas_are_balanced_within_tolerance_of_their_district_mean(lancashire):
     mean = spas.groupby("district")["population_0_19"].transform("mean")
     gap = (spas["population_0_19"] - mean).abs() / mean
     assert gap.max() <= tolerance + 1e-9
+    assert lancashire.summary()["spa_largest_gap_from_district_mean"] == round(gap.max(), 4)
 
 
 def test_need_bands_leave_room_for_seed_003s_56_centres(lancashire):
