@@ -70,6 +70,14 @@ class Geography:
         reached = children.where(self.walk.covered(sites), 0)
         return reached.groupby(points[column]).sum() / children.groupby(points[column]).sum()
 
+    def spas_per_footprint(self) -> dict[str, int]:
+        """SPAs in each of seed 003's footprints."""
+        return {name: int((self.spas["footprint"] == name).sum()) for name in FOOTPRINTS}
+
+    def spas_per_need_band(self) -> dict[str, int]:
+        """SPAs in each need band (high, middle, low)."""
+        return {b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS}
+
     def departures_from_seed(self) -> list[str]:
         """Where this geography differs from what seed 003 fixes (empty when it agrees).
 
@@ -79,8 +87,8 @@ class Geography:
         notes = []
         if len(self.spas) != SPA_COUNT:
             notes.append(f"{len(self.spas)} SPAs, where seed 003 has {SPA_COUNT}")
-        for footprint, (_, expected) in FOOTPRINTS.items():
-            found = int((self.spas["footprint"] == footprint).sum())
+        for footprint, found in self.spas_per_footprint().items():
+            expected = FOOTPRINTS[footprint][1]
             if found != expected:
                 notes.append(f"footprint {footprint}: {found} SPAs, where seed 003 has {expected}")
         crossing = self.spas.loc[self.spas["crosses_districts"], "spa_id"].tolist()
@@ -89,7 +97,7 @@ class Geography:
         estate = estate_counts(self.sites)
         if sum(estate.values()) != ESTATE_TOTAL:
             notes.append(f"the 2015 estate has {sum(estate.values())} buildings, where seed 003 has {ESTATE_TOTAL}")
-        low, high = access_point_range({b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS})
+        low, high = access_point_range(self.spas_per_need_band())
         if not low <= CENTRES_2016 <= high:
             notes.append(f"the need bands allow {low} to {high} centres under seed 003's rule, not {CENTRES_2016}")
         return notes
@@ -130,13 +138,13 @@ class Geography:
             }
             for row in self.spas.itertuples()
         ]
-        bands = {b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS}
+        bands = self.spas_per_need_band()
         low, high = access_point_range(bands)
         mean = self.spas.groupby("district")["population_0_19"].transform("mean")
         gap = ((self.spas["population_0_19"] - mean).abs() / mean).max()
         return {
             "districts": districts,
-            "footprints": {name: int((self.spas["footprint"] == name).sum()) for name in FOOTPRINTS},
+            "footprints": self.spas_per_footprint(),
             "spas": spas,
             "need_bands": bands,
             "need_cutoffs_imd_score": {"high_at_or_above": round(self.need_cutoffs[0], 2),
@@ -211,8 +219,8 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     names = spa_names(lsoas, read_spatial(WARDS, ["WD25NM"]))
     spas.insert(1, "name", spas["spa_id"].map(names))
     lsoa_attrs = lsoas.set_index("lsoa11cd")
-    points["district"] = lsoa_attrs.loc[points["lsoa11cd"], "district"].to_numpy()
-    points["spa_id"] = lsoa_attrs.loc[points["lsoa11cd"], "spa_id"].to_numpy()
+    points["district"] = points["lsoa11cd"].map(lsoa_attrs["district"])
+    points["spa_id"] = points["lsoa11cd"].map(lsoa_attrs["spa_id"])
 
     sites, site_report = _sites(config, user_sites, lsoas, points, walk_model)
     sites["spa_id"] = sites["lsoa11cd"].map(lsoa_attrs["spa_id"])
@@ -270,8 +278,8 @@ def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path 
     """
     sites = sites[list(SITE_COLUMNS)].reset_index(drop=True)
     frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=CRS)
-    found = polygon_of(frame, lsoas, ["lsoa11cd", "district"], SITE_SNAP_METRES)
-    joined = frame.join(found.drop(columns="snapped"))
+    found = polygon_of(frame, lsoas, ["lsoa11cd", "district", "district_code"], SITE_SNAP_METRES)
+    joined = frame.drop(columns="district_code").join(found.drop(columns="snapped"))
     outside = np.flatnonzero(joined["lsoa11cd"].isna().to_numpy())
     if len(outside):
         row = joined.iloc[outside[0]]
@@ -282,5 +290,5 @@ def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path 
             field="postcode",
             expected="a location inside the 12 districts",
         )
-    joined["district_code"] = joined["district"].map({v: k for k, v in DISTRICTS.items()})
-    return gpd.GeoDataFrame(joined, geometry="geometry", crs=CRS)
+    return gpd.GeoDataFrame(joined[list(SITE_COLUMNS) + ["lsoa11cd", "district", "geometry"]],
+                            geometry="geometry", crs=CRS)

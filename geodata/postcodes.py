@@ -81,7 +81,9 @@ def postcode_directory(letters: str = string.ascii_uppercase) -> pd.DataFrame:
     Columns: key (postcode without spaces), postcode, x, y (OS grid, metres), district_code.
     """
     frames = [_directory_letter(letter) for letter in sorted(set(letters.upper()))]
-    return pd.concat(frames, ignore_index=True) if frames else _directory_letter("A").iloc[0:0]
+    if not frames:
+        return pd.DataFrame({"key": [], "postcode": [], "x": [], "y": [], "district_code": []})
+    return pd.concat(frames, ignore_index=True)
 
 
 def read_postcode_directory() -> pd.DataFrame:

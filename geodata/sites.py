@@ -148,7 +148,7 @@ def read_user_sites(path: Path, costs: Mapping[str, float]) -> pd.DataFrame:
         y = _numbers(raw, "northing", path)
     postcodes = raw["postcode"] if has_postcode else pd.Series([""] * len(raw))
     needs_lookup = np.isnan(x) | np.isnan(y)
-    where = geocode(postcodes)
+    where = geocode(postcodes.where(needs_lookup, ""))  # only rows without a grid reference
     for i in np.flatnonzero(needs_lookup):
         if not str(postcodes.iloc[i]).strip():
             raise InputError(path, "no postcode and no easting/northing", row=int(i) + 2, field="postcode")
