@@ -6,11 +6,13 @@ Everything downstream (siting, simulation, reports) reads a :class:`Geography` b
 """
 
 from geodata.config import GeodataConfig
-from geodata.errors import GeodataError, InputError
+from geodata.errors import EarlyHelpError, EarlyHelpWarning, GeodataError, InputError
 from geodata.geography import Geography, build_geography
 from geodata.walking import WalkTimes
 
 __all__ = [
+    "EarlyHelpError",
+    "EarlyHelpWarning",
     "GeodataConfig",
     "GeodataError",
     "Geography",

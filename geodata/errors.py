@@ -1,11 +1,25 @@
-"""Errors a user can act on: each names the file, the row and field, and what was expected."""
+"""Errors and warnings a user can act on: each names the file, the row and field, and what was expected.
+
+Every layer (geography, siting, simulation, results) raises a subclass of :class:`EarlyHelpError`
+for a failure that is the input's fault, not the code's; the command line prints it as one line
+and exits with code 2. A problem the run can live with is a :class:`EarlyHelpWarning` issued with
+:func:`warnings.warn`; the command line prints each once as one line.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-class GeodataError(Exception):
+class EarlyHelpError(Exception):
+    """A failure the user can fix (bad input, a folder that must not be touched); exit code 2."""
+
+
+class EarlyHelpWarning(UserWarning):
+    """Something the run worked around and the user should know (printed once, one line)."""
+
+
+class GeodataError(EarlyHelpError):
     """Any failure of the geography layer that is the input's fault, not the code's."""
 
 
