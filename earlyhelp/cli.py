@@ -5,30 +5,62 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from geodata import GeodataConfig, GeodataError, Geography, build_geography
+from earlyhelp.output import check_results_target, terminate_as_interrupt
+from geodata import EarlyHelpError, EarlyHelpWarning, GeodataConfig, Geography, build_geography
+from geodata.summary import geography_summary
+
+#: Exit codes: 0 done, 1 an output could not be written, 2 bad input (nothing written),
+#: 130 interrupted (Ctrl-C or SIGTERM; nothing half-written is left).
+EXIT_OK, EXIT_WRITE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code (0 ok, 2 bad input)."""
+    """Entry point; returns the process exit code (see the EXIT_ constants)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
-        return 0
+        return EXIT_OK
     try:
-        return int(args.run(args) or 0)
-    except (GeodataError, ValidationError) as exc:
+        with terminate_as_interrupt(), _warnings_as_lines():
+            return int(args.run(args) or EXIT_OK)
+    except (EarlyHelpError, ValidationError) as exc:
         print(f"earlyhelp: error: {_plain(exc)}", file=sys.stderr)
-        return 2
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("earlyhelp: interrupted; nothing half-written was left and earlier results are "
+              "as they were", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as exc:  # an output that cannot be written: say which and why
         print(f"earlyhelp: error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return EXIT_WRITE
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Print each distinct EarlyHelpWarning once, as one line on stderr; others as usual."""
+    said: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", EarlyHelpWarning)
+        usual = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if not issubclass(category, EarlyHelpWarning):
+                usual(message, category, *args, **kwargs)
+            elif str(message) not in said:
+                said.add(str(message))
+                print(f"earlyhelp: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+        warnings.showwarning = show
+        yield
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,8 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     _geography_options(summary)
     summary.set_defaults(run=_summary)
 
-    drawing = actions.add_parser("map", help="map of SPAs, footprints and buildings (PNG)")
-    drawing.add_argument("--out", type=Path, required=True, metavar="FILE.png")
+    drawing = actions.add_parser("map", help="map of SPAs, footprints and buildings (PNG, PDF or SVG)")
+    drawing.add_argument("--out", type=Path, required=True, metavar="FILE.png|.pdf|.svg")
     _geography_options(drawing)
     drawing.set_defaults(run=_map)
 
@@ -55,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="a folder: GeoPackage and CSVs (SPAs, LSOAs, buildings, demand points, "
         "walking times), summary, parameters, map and coverage chart"
     )
-    export.add_argument("--out", type=Path, required=True, metavar="DIR")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="a new or empty folder, or one this command wrote before (replaced whole)")
     _geography_options(export)
     export.set_defaults(run=_export)
 
@@ -77,7 +110,11 @@ def _geography_options(command: argparse.ArgumentParser) -> None:
                        help="walkable paths and streets as lines (e.g. an OpenStreetMap extract); "
                        "walking times then follow them")
     group.add_argument("--walk-minutes", type=float, default=None,
-                       help="walking-time limit (default 30, seed 003)")
+                       help="access standard: who counts as reached (default 30, seed 003; "
+                       "more than 0, at most 120)")
+    group.add_argument("--walk-horizon", type=float, default=None,
+                       help="how far walking times are computed (default 60 minutes, or the "
+                       "standard if longer; at most 120)")
     group.add_argument("--cache-dir", type=Path, default=None,
                        help="where built geographies are kept (default ~/.cache/earlyhelp)")
     group.add_argument("--no-cache", action="store_true", help="build afresh, keep nothing")
@@ -93,12 +130,14 @@ def _geography(args: argparse.Namespace) -> Geography:
         overrides["walk_network"] = args.walk_network
     if args.walk_minutes is not None:
         overrides["walk_limit_minutes"] = args.walk_minutes
+    if args.walk_horizon is not None:
+        overrides["walk_horizon_minutes"] = args.walk_horizon
     config = GeodataConfig(**overrides)
     return build_geography(config, cache_dir=args.cache_dir, use_cache=not args.no_cache)
 
 
 def _summary(args: argparse.Namespace) -> int:
-    summary = _geography(args).summary()
+    summary = geography_summary(_geography(args))
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -108,7 +147,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 def _map(args: argparse.Namespace) -> int:
     from earlyhelp.maps import save_geography_map
+    from earlyhelp.style import figure_format
 
+    figure_format(args.out)  # refuse a wrong extension before the build, not after
     path = save_geography_map(_geography(args), args.out)
     print(f"map written to {path}")
     return 0
@@ -119,6 +160,7 @@ def _export(args: argparse.Namespace) -> int:
     from earlyhelp.output import replacing_directory
     from geodata.export import write_geography
 
+    check_results_target(args.out)  # refuse a folder we did not write before the build
     geography = _geography(args)
     with replacing_directory(args.out) as work:
         names = [p.name for p in write_geography(geography, work)]
@@ -178,9 +220,13 @@ def format_summary(summary: dict[str, Any]) -> str:
 def _plain(exc: Exception) -> str:
     """A one-line message for the user; pydantic's errors name the parameter and the rule."""
     if isinstance(exc, ValidationError):
-        parts = [f"parameter '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in exc.errors()]
+        parts = []
+        for error in exc.errors():
+            rule = error["msg"].removeprefix("Value error, ")
+            where = ".".join(map(str, error["loc"]))
+            parts.append(f"parameter '{where}': {rule}" if where else rule)
         return "; ".join(parts)
-    return str(exc)
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
-from earlyhelp.output import replacing_file
+from earlyhelp.output import OutputError, replacing_file
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in its published order: black, orange, sky
 #: blue, bluish green, yellow, blue, vermillion, reddish purple.
@@ -70,6 +70,10 @@ COLUMN_WIDTH_IN = 3.5
 
 #: Resolution of saved PNGs: sharp in print, small enough for a report.
 DPI = 200
+
+#: Formats a chart is saved in, named by the file's extension: raster for slides and the
+#: web, vector for print.
+FIGURE_FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
 
 TITLE_PT = 10.0
 SUBTITLE_PT = 8.5
@@ -192,15 +196,46 @@ def finish(fig: Figure, title: str, source: str, *, subtitle: str | None = None)
     return fig
 
 
-def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Save ``fig`` as a PNG at :data:`DPI`, creating the folder; return the path.
+def figure_format(path: str | os.PathLike[str]) -> str:
+    """The format ``path``'s extension names (``png``, ``pdf`` or ``svg``).
 
+    Anything else is refused with an :class:`OutputError`, so a chart never overwrites a file
+    that is not a chart (``notes.txt``) or lands in a format nobody asked for; the command line
+    calls this before the slow build.
+    """
+    path = Path(path)
+    extension = path.suffix.lower().lstrip(".")
+    *others, last = (f".{f}" for f in FIGURE_FORMATS)
+    expected = f"{', '.join(others)} or {last}"
+    if extension not in FIGURE_FORMATS:
+        found = f", not '{path.suffix}'" if path.suffix else " and this name has no extension"
+        raise OutputError(f"{path}: a chart is saved as {expected}{found}: name the file e.g. "
+                          f"{path.with_suffix('.png').name}")
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder: name a chart file in it, e.g. {path / 'chart.png'}")
+    return extension
+
+
+def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Save ``fig`` in the format its extension names (PNGs at :data:`DPI`), creating the
+    folder; return the path.
+
+    Any extension but those in :data:`FIGURE_FORMATS` is refused before anything is written.
     The image is written to a temporary file beside the target and renamed over it only once
     complete, so a failed save leaves no half-written file and an earlier good file intact.
     """
-    with replacing_file(Path(path)) as stream:
-        fig.savefig(stream, format="png", dpi=DPI, facecolor="white")
+    fmt = figure_format(path)
+    with replacing_file(Path(path)) as stream, mpl.rc_context({"svg.hashsalt": "earlyhelp"}):
+        fig.savefig(stream, format=fmt, dpi=DPI, facecolor="white", metadata=_METADATA[fmt])
     return Path(path)
+
+
+#: No creation dates or software versions in the files, so the same chart is the same bytes.
+_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
+    "svg": {"Date": None, "Creator": None},
+}
 
 
 def _height(lines: list[str], size_pt: float) -> float:

@@ -10,13 +10,50 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from geodata.seed003 import BUDGET_GBP, WALK_MINUTES
 
 SOURCE_KEY = "source"
+
+#: Fields read when the geography is queried, not when it is built: changing them never
+#: changes the buildings, their ids or the walking times, so the cache ignores them.
+QUERY_TIME_FIELDS = ("walk_limit_minutes",)
+
+#: Largest believable yearly running cost of one building, in pounds: the whole new service has
+#: £17.23m a year (seed 003), so one building costing more than this is a typo.
+MAX_SITE_COST_GBP = 2_000_000.0
 
 
 def _param(default: Any, description: str, source: str, **kwargs: Any) -> Any:
     return Field(default, description=description, json_schema_extra={SOURCE_KEY: source}, **kwargs)
+
+
+def _cost(default: float) -> Any:
+    return Field(default, ge=0, le=MAX_SITE_COST_GBP)
+
+
+class RunningCosts(BaseModel):
+    """Annual running cost of a building by type, in pounds (all assumptions; see the field).
+
+    Give only the types you want to change: the others keep their defaults.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    children_centre: float = _cost(60000.0)
+    children_family_centre: float = _cost(45000.0)
+    family_hub: float = _cost(60000.0)
+    neighbourhood_centre: float = _cost(35000.0)
+    young_peoples_centre: float = _cost(35000.0)
+    youth_zone: float = _cost(80000.0)
+    library: float = _cost(15000.0)
+    school: float = _cost(10000.0)
+    other: float = _cost(10000.0)
+
+    def as_dict(self) -> dict[str, float]:
+        """Cost by site type, as the readers take it."""
+        return self.model_dump()
 
 
 class GeodataConfig(BaseModel):
@@ -25,10 +62,22 @@ class GeodataConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     walk_limit_minutes: float = _param(
-        30.0,
-        "Walking time within which a family counts as having access to a building.",
+        WALK_MINUTES,
+        "Access standard: a family within this walk of a building counts as reached. It is "
+        "asked of the walking times when they are used, so it never changes the buildings, "
+        "their ids or the times; it must not exceed walk_horizon_minutes.",
         "Seed 003 section 9: 'good practice for access within 30 minutes reasonable travel "
         "distance (walking)'.",
+        gt=0,
+        le=120,
+    )
+    walk_horizon_minutes: float = _param(
+        60.0,
+        "How far walking times are computed: every home-building pair within this walk is "
+        "kept, so any standard up to it can be asked, and a mean or capped walk can be "
+        "measured; a pair beyond it is 'further than the horizon'.",
+        "Assumption: an hour's walk, twice seed 003's standard; at 60 minutes the default "
+        "geography keeps about 276,000 pairs (0.03 s to compute).",
         gt=0,
         le=120,
     )
@@ -92,22 +141,49 @@ class GeodataConfig(BaseModel):
         gt=0,
         le=1,
     )
-    running_cost_gbp: dict[str, float] = _param(
-        {
-            "children_centre": 60000.0,
-            "children_family_centre": 45000.0,
-            "family_hub": 60000.0,
-            "neighbourhood_centre": 35000.0,
-            "young_peoples_centre": 35000.0,
-            "youth_zone": 80000.0,
-            "library": 15000.0,
-            "school": 10000.0,
-        },
+    running_cost_gbp: RunningCosts = _param(
+        RunningCosts(),
         "Annual running cost (premises, utilities, caretaking) of a building by its type, in "
-        "pounds; for a library or school it is the early-help share or room hire.",
+        "pounds; for a library, school or other partner building it is the early-help share "
+        "or room hire. Give only the types to change; each must be 0 to 2,000,000.",
         "Assumption: seed 003 gives no premises costs. Order of magnitude from council "
         "community buildings of 200-700 m2 (the register's median EPC floor area is 377 m2) at "
-        "roughly 100-150 pounds per m2 a year. A user's CSV can state each building's cost.",
+        "roughly 100-150 pounds per m2 a year. A user's CSV can state each building's cost. The "
+        f"upper bound: the whole new service has {BUDGET_GBP:,} pounds a year (seed 003).",
+    )
+    postcode_snap_metres: float = _param(
+        500.0,
+        "A postcode this close to an LSOA polygon but outside every one (a coast or estuary "
+        "clipped by the generalised boundaries) joins the nearest LSOA; further out it is "
+        "dropped and counted.",
+        "Assumption: the ONS generalised (20 m) boundaries clip the coast by up to a few hundred "
+        "metres; with 500 m 12 Lancashire postcodes are snapped and none dropped.",
+        ge=0,
+        le=5000,
+    )
+    site_snap_metres: float = _param(
+        500.0,
+        "A building this close to Lancashire-12 but outside every LSOA polygon joins the "
+        "nearest LSOA; further out it is refused as outside the county.",
+        "Assumption: as postcode_snap_metres (the same generalised coastline).",
+        ge=0,
+        le=5000,
+    )
+    spa_file_snap_metres: float = _param(
+        1000.0,
+        "With a user's SPA file, an LSOA whose population-weighted centroid lies outside every "
+        "SPA polygon joins the nearest SPA within this distance.",
+        "Assumption: user boundaries are often generalised more coarsely than ONS ones.",
+        ge=0,
+        le=10000,
+    )
+    network_segment_metres: float = _param(
+        25.0,
+        "With a walk network, straight segments longer than this are split, so that a home or "
+        "building midway along a street joins the network at most half this far away.",
+        "Assumption: half of 25 m is within the precision of a postcode's grid reference.",
+        gt=0,
+        le=500,
     )
     spa_boundaries: Path | None = _param(
         None,
@@ -134,12 +210,40 @@ class GeodataConfig(BaseModel):
         "User choice.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _horizon_follows_a_longer_standard(cls, data: Any) -> Any:
+        """A standard beyond the default horizon raises the horizon, unless one is given."""
+        if isinstance(data, dict) and "walk_horizon_minutes" not in data:
+            default = cls.model_fields["walk_horizon_minutes"].default
+            limit = data.get("walk_limit_minutes")
+            if isinstance(limit, int | float) and limit > default:
+                data = {**data, "walk_horizon_minutes": limit}
+        return data
+
+    @model_validator(mode="after")
+    def _standard_within_horizon(self) -> GeodataConfig:
+        if self.walk_limit_minutes > self.walk_horizon_minutes:
+            raise ValueError(
+                f"walk_limit_minutes ({self.walk_limit_minutes:g}) is beyond walk_horizon_minutes "
+                f"({self.walk_horizon_minutes:g}): walking times are computed only to the horizon"
+            )
+        return self
+
+    def for_build(self) -> GeodataConfig:
+        """This configuration with the query-time fields at their defaults: what the build
+        depends on, and so what the cache is keyed on."""
+        defaults = {name: type(self).model_fields[name].default for name in QUERY_TIME_FIELDS}
+        return self.model_copy(update=defaults)
+
     def parameter_table(self) -> list[dict[str, Any]]:
         """Every parameter with its value, meaning and source."""
         rows = []
         for name, field in type(self).model_fields.items():
             extra = field.json_schema_extra or {}
             value = getattr(self, name)
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
             rows.append(
                 {
                     "parameter": name,

@@ -1,8 +1,16 @@
-"""The fixed administrative frame of seed 003: 12 districts, 5 delivery footprints, 34 SPAs."""
+"""The 12 districts of Lancashire County Council and the footprint each belongs to.
+
+The footprints and SPA counts are seed 003's (:mod:`geodata.seed003`); they are re-exported here
+because the geography is where they are applied.
+"""
 
 from __future__ import annotations
 
 from types import MappingProxyType
+
+from geodata.seed003 import FOOTPRINTS, SPA_COUNT
+
+__all__ = ["DISTRICTS", "FOOTPRINTS", "SPA_COUNT", "footprint_of"]
 
 #: ONS codes (LAD19) of the 12 districts of Lancashire County Council, E07000117 to E07000128.
 DISTRICTS: MappingProxyType[str, str] = MappingProxyType(
@@ -21,27 +29,6 @@ DISTRICTS: MappingProxyType[str, str] = MappingProxyType(
         "E07000128": "Wyre",
     }
 )
-
-#: Delivery footprints -> (member districts, number of SPAs), seed 003 section 8.
-FOOTPRINTS: MappingProxyType[str, tuple[tuple[str, ...], int]] = MappingProxyType(
-    {
-        "Lancaster, Fylde and Wyre": (("Lancaster", "Fylde", "Wyre"), 9),
-        "Preston": (("Preston",), 4),
-        "Chorley, South Ribble and West Lancashire": (
-            ("Chorley", "South Ribble", "West Lancashire"),
-            9,
-        ),
-        "Hyndburn, Ribble Valley and Rossendale": (
-            ("Hyndburn", "Ribble Valley", "Rossendale"),
-            6,
-        ),
-        "Burnley and Pendle": (("Burnley", "Pendle"), 6),
-    }
-)
-
-#: Total SPAs in the county, seed 003 sections 4 and 9.
-SPA_COUNT = 34
-
 
 def footprint_of(district: str) -> str:
     """Return the delivery footprint a district belongs to."""

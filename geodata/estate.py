@@ -30,16 +30,15 @@ from geodata.districts import DISTRICTS
 from geodata.embedded import CRS, SCHOOLS_2015
 from geodata.errors import GeodataError
 from geodata.readers import read_csv
+from geodata.seed003 import (
+    COMMISSIONED_CC,
+    COUNCIL_MANAGED_CC,
+    ESTATE_TOTAL,
+    SATELLITES,
+    YOUNG_PEOPLES_CENTRES,
+    YOUTH_ZONES,
+)
 from geodata.walking import WalkModel
-
-#: Seed 003 section 3: the estate of 2015/16.
-CHILDREN_CENTRES = 61
-SATELLITES = 18
-COUNCIL_MANAGED_CC = 51
-COMMISSIONED_CC = 28
-YOUTH_ZONES = 10
-YOUNG_PEOPLES_CENTRES = 43
-ESTATE_TOTAL = CHILDREN_CENTRES + SATELLITES + YOUTH_ZONES + YOUNG_PEOPLES_CENTRES  # 132
 
 #: School groups that can host a service (not independent schools, colleges, universities).
 PARTNER_GROUPS = ("LA maintained schools", "Academies", "Free Schools", "Special schools")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from geodata.geography import Geography
+from geodata.summary import geography_summary
 
 GEOPACKAGE = "geography.gpkg"
 
@@ -19,7 +20,8 @@ def write_geography(geography: Geography, directory: Path) -> list[Path]:
     - ``geography.gpkg``: layers ``spas``, ``lsoas``, ``sites``, ``demand_points``,
       ``districts`` (EPSG:27700);
     - ``spas.csv``, ``sites.csv``, ``lsoas.csv``: the same attributes without geometry;
-    - ``walk_times.csv``: demand point, site and minutes for every pair within the limit;
+    - ``walk_times.csv``: demand point, site and minutes for every pair within the walk
+      horizon (``walk_horizon_minutes``; filter on minutes for a standard);
     - ``summary.json``: what ``earlyhelp geodata summary --json`` prints;
     - ``parameters.json``: every parameter with its value and source, and package versions.
     """
@@ -50,7 +52,7 @@ def write_geography(geography: Geography, directory: Path) -> list[Path]:
     pairs.to_csv(path, index=False)
     written.append(path)
     path = directory / "summary.json"
-    path.write_text(json.dumps(geography.summary(), indent=2))
+    path.write_text(json.dumps(geography_summary(geography), indent=2))
     written.append(path)
     manifest = {
         "parameters": geography.config.parameter_table(),

@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from geodata import cache
 from geodata.config import GeodataConfig
-from geodata.districts import DISTRICTS, FOOTPRINTS, SPA_COUNT, footprint_of
+from geodata.districts import DISTRICTS, footprint_of
 from geodata.embedded import CRS, WARDS
-from geodata.errors import InputError
-from geodata.estate import ESTATE_TOTAL, complete_estate, estate_counts, load_partner_schools
+from geodata.errors import EarlyHelpWarning, GeodataError, InputError
+from geodata.estate import complete_estate, estate_counts, load_partner_schools
 from geodata.lsoas import load_lsoas
 from geodata.network import NetworkWalk
-from geodata.need import CENTRES_2016, NEED_BANDS, access_point_range, national_cutoffs
+from geodata.need import NEED_BANDS, national_cutoffs
 from geodata.postcodes import build_demand_points, read_postcode_directory
 from geodata.readers import read_spatial
+from geodata.seed003 import FOOTPRINTS, WALK_MINUTES
 from geodata.sites import SITE_COLUMNS, load_register_sites, read_user_sites
 from geodata.spatial import polygon_of
 from geodata.spas import build_spa_labels, spa_names, spas_from_file, summarise_spas
 from geodata.walking import CrowFlyWalk, WalkModel, WalkTimes
 
-#: How far (metres) outside every LSOA a building may be and still count as in Lancashire.
-SITE_SNAP_METRES = 500.0
+
+class UnknownSiteError(GeodataError):
+    """Site ids that are not in the geography (a plan or scenario naming a building)."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,18 @@ class Geography:
 
     - ``lsoas``: one row per LSOA with children by age, IMD score, need weight and ``spa_id``.
     - ``demand_points``: where children live (one per residential postcode location), with
-      ``population_0_19``, ``need``, ``lsoa11cd``, ``district``, ``spa_id``.
+      ``point_id`` (= row position), ``population_0_19``, ``need``, ``lsoa11cd``, ``district``,
+      ``spa_id``.
     - ``spas``: one row per SPA with ``district``, ``footprint``, children, need, ``need_band``.
-    - ``sites``: candidate buildings with type, 2015 role, owner, annual cost, ``stand_in``.
+    - ``sites``: candidate buildings with a unique ``site_id``, type, 2015 role, owner, annual
+      cost, ``stand_in``. The same inputs give the same buildings in the same rows, whatever the
+      access standard.
     - ``walk``: walking minutes from each demand point (row position) to each site (row
-      position) within ``config.walk_limit_minutes``.
+      position) within ``config.walk_horizon_minutes``; ask the access standard of it.
+    - ``warnings``: what the build worked around (repeated whenever the geography is loaded).
+
+    The row-position contract (points and sites numbered 0..n-1 in the frames' order, walk
+    times indexed the same way) is checked when a Geography is made.
     """
 
     config: GeodataConfig
@@ -52,22 +64,45 @@ class Geography:
     districts: gpd.GeoDataFrame
     need_cutoffs: tuple[float, float]
     report: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_contract(self)
 
     @property
     def population_0_19(self) -> int:
         return int(self.demand_points["population_0_19"].sum())
 
-    def share_within_walk(self, sites: np.ndarray | None = None) -> float:
-        """Share of children 0-19 within the walk limit of any of ``sites`` (default: all)."""
-        covered = self.walk.covered(sites)
+    @property
+    def walk_standard_minutes(self) -> float:
+        """The access standard answers default to (``config.walk_limit_minutes``)."""
+        return self.config.walk_limit_minutes
+
+    def site_mask(self, site_ids: Iterable[str]) -> NDArray[np.bool_]:
+        """Boolean mask over ``sites`` selecting these ids; unknown ids are an error."""
+        wanted = pd.Index(list(site_ids))
+        unknown = wanted.difference(self.sites["site_id"])
+        if len(unknown):
+            shown = ", ".join(map(repr, unknown[:5])) + (" ..." if len(unknown) > 5 else "")
+            raise UnknownSiteError(f"{len(unknown)} site ids are not candidate buildings: {shown}")
+        return self.sites["site_id"].isin(wanted).to_numpy()
+
+    def share_within_walk(
+        self, sites: ArrayLike | None = None, limit_minutes: float | None = None
+    ) -> float:
+        """Share of children 0-19 within ``limit_minutes`` (default: the standard) of any of
+        ``sites`` (a boolean mask over ``sites``; default: all)."""
+        covered = self.walk.covered(sites, self._standard(limit_minutes))
         children = self.demand_points["population_0_19"].to_numpy()
         return float(children[covered].sum() / children.sum())
 
-    def coverage_by(self, column: str, sites: np.ndarray | None = None) -> pd.Series:
-        """Share of children 0-19 within the walk limit of ``sites``, by a demand-point column."""
+    def coverage_by(
+        self, column: str, sites: ArrayLike | None = None, limit_minutes: float | None = None
+    ) -> pd.Series:
+        """Share of children 0-19 within the standard of ``sites``, by a demand-point column."""
         points = self.demand_points
         children = points["population_0_19"]
-        reached = children.where(self.walk.covered(sites), 0)
+        reached = children.where(self.walk.covered(sites, self._standard(limit_minutes)), 0)
         return reached.groupby(points[column]).sum() / children.groupby(points[column]).sum()
 
     def spas_per_footprint(self) -> dict[str, int]:
@@ -78,89 +113,32 @@ class Geography:
         """SPAs in each need band (high, middle, low)."""
         return {b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS}
 
-    def departures_from_seed(self) -> list[str]:
-        """Where this geography differs from what seed 003 fixes (empty when it agrees).
+    def _standard(self, limit_minutes: float | None) -> float:
+        return self.walk_standard_minutes if limit_minutes is None else limit_minutes
 
-        The embedded default always agrees; a user's SPA file or building list may not, and
-        the siting programme needs to know.
-        """
-        notes = []
-        if len(self.spas) != SPA_COUNT:
-            notes.append(f"{len(self.spas)} SPAs, where seed 003 has {SPA_COUNT}")
-        for footprint, found in self.spas_per_footprint().items():
-            expected = FOOTPRINTS[footprint][1]
-            if found != expected:
-                notes.append(f"footprint {footprint}: {found} SPAs, where seed 003 has {expected}")
-        crossing = self.spas.loc[self.spas["crosses_districts"], "spa_id"].tolist()
-        if crossing:
-            notes.append(f"SPAs crossing a district boundary (put in the district with most children): {', '.join(map(str, crossing))}")
-        estate = estate_counts(self.sites)
-        if sum(estate.values()) != ESTATE_TOTAL:
-            notes.append(f"the 2015 estate has {sum(estate.values())} buildings, where seed 003 has {ESTATE_TOTAL}")
-        low, high = access_point_range(self.spas_per_need_band())
-        if not low <= CENTRES_2016 <= high:
-            notes.append(f"the need bands allow {low} to {high} centres under seed 003's rule, not {CENTRES_2016}")
-        return notes
 
-    def summary(self) -> dict[str, Any]:
-        """The figures a planner checks first, as plain data (what ``geodata summary`` prints)."""
-        children = self.demand_points.groupby("district")["population_0_19"].sum()
-        district_access = self.coverage_by("district")
-        spa_access = self.coverage_by("spa_id")
-        sites_by_district = self.sites.groupby("district").size()
-        sites_by_spa = self.sites.groupby("spa_id").size()
-        districts = [
-            {
-                "code": code,
-                "name": name,
-                "footprint": footprint_of(name),
-                "population_0_19": int(children.get(name, 0)),
-                "spas": int((self.spas["district"] == name).sum()),
-                "candidate_sites": int(sites_by_district.get(name, 0)),
-                "share_within_walk": round(float(district_access.get(name, 0.0)), 4),
-            }
-            for code, name in DISTRICTS.items()
-        ]
-        spas = [
-            {
-                "id": row.spa_id,
-                "name": row.name,
-                "district": row.district,
-                "footprint": row.footprint,
-                "population_0_19": int(row.population_0_19),
-                "need_index": round(float(row.need / row.population_0_19), 3),
-                "imd_score": round(float(row.imd_score), 2),
-                "need_band": row.need_band,
-                "lsoas": int(row.n_lsoas),
-                "area_km2": round(float(row.area_km2), 1),
-                "candidate_sites": int(sites_by_spa.get(row.spa_id, 0)),
-                "share_within_walk": round(float(spa_access.get(row.spa_id, 0.0)), 4),
-            }
-            for row in self.spas.itertuples()
-        ]
-        bands = self.spas_per_need_band()
-        low, high = access_point_range(bands)
-        mean = self.spas.groupby("district")["population_0_19"].transform("mean")
-        gap = ((self.spas["population_0_19"] - mean).abs() / mean).max()
-        return {
-            "districts": districts,
-            "footprints": self.spas_per_footprint(),
-            "spas": spas,
-            "need_bands": bands,
-            "need_cutoffs_imd_score": {"high_at_or_above": round(self.need_cutoffs[0], 2),
-                                       "low_below": round(self.need_cutoffs[1], 2)},
-            "centres_allowed_by_seed_rule": {"min": low, "max": high},
-            "spa_largest_gap_from_district_mean": round(float(gap), 4),
-            "demand_points": len(self.demand_points),
-            "population_0_19": self.population_0_19,
-            "candidate_sites": len(self.sites),
-            "stand_in_sites": int(self.sites["stand_in"].sum()),
-            "estate_2015": estate_counts(self.sites),
-            "walk_limit_minutes": self.config.walk_limit_minutes,
-            "share_within_walk": round(self.share_within_walk(), 4),
-            "cleaning": self.report,
-            "departures_from_seed_003": self.departures_from_seed(),
-        }
+def _check_contract(geography: Geography) -> None:
+    """Refuse a Geography whose frames and walking times do not line up (a code fault)."""
+    sites, points, walk = geography.sites, geography.demand_points, geography.walk
+    problems = []
+    for name, frame in (("sites", sites), ("demand_points", points), ("spas", geography.spas)):
+        if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+            problems.append(f"{name} must be indexed 0..n-1 by row position")
+        if frame.crs is None or frame.crs.to_string() != CRS:
+            problems.append(f"{name} must be in {CRS}")
+    if sites["site_id"].isna().any() or not sites["site_id"].is_unique:
+        problems.append("site_id must be unique and present")
+    if not np.array_equal(points["point_id"].to_numpy(), np.arange(len(points))):
+        problems.append("point_id must equal the row position")
+    if (walk.n_points, walk.n_sites) != (len(points), len(sites)):
+        problems.append(
+            f"walk times are for {walk.n_points} points x {walk.n_sites} sites, the frames hold "
+            f"{len(points)} x {len(sites)}"
+        )
+    if walk.limit_minutes < geography.config.walk_limit_minutes:
+        problems.append("walk times stop short of the access standard")
+    if problems:
+        raise ValueError("Geography contract: " + "; ".join(problems))
 
 
 def build_geography(
@@ -174,19 +152,38 @@ def build_geography(
 
     Walking times follow ``config.walk_network`` when given, else straight lines x circuity.
     ``walk_model`` replaces both with any :class:`WalkModel`; the cache is bypassed then,
-    since that model's inputs are not known to it.
+    since that model's inputs are not known to it. What the build worked around is issued as
+    :class:`EarlyHelpWarning` each time, built or loaded.
     """
     config = config or GeodataConfig()
     _check_user_files(config)
     directory = cache_dir or cache.default_cache_dir()
     cacheable = use_cache and walk_model is None
-    key = cache.cache_key(config) if cacheable else ""
-    if cacheable and (hit := cache.load(directory, key)) is not None:
-        return hit
-    geography = _build(config, walk_model or _walk_model(config))
-    if cacheable:
-        cache.store(directory, key, geography)
+    key = cache.cache_key(config.for_build()) if cacheable else ""
+    hit = cache.load(directory, key, Geography) if cacheable else None
+    if hit is not None:
+        geography = replace(hit, config=config)
+    else:
+        geography = _build_recording_warnings(config, walk_model or _walk_model(config))
+        if cacheable:
+            cache.store(directory, key, replace(geography, config=config.for_build()))
+    for message in geography.warnings:
+        warnings.warn(message, EarlyHelpWarning, stacklevel=2)
     return geography
+
+
+def _build_recording_warnings(config: GeodataConfig, walk_model: WalkModel) -> Geography:
+    """Build, keeping the EarlyHelpWarnings raised on the way in the geography itself."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EarlyHelpWarning)
+        geography = _build(config, walk_model)
+    ours = []
+    for w in caught:
+        if issubclass(w.category, EarlyHelpWarning):
+            ours.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return replace(geography, warnings=tuple(dict.fromkeys(ours)))
 
 
 def _walk_model(config: GeodataConfig) -> WalkModel:
@@ -203,16 +200,17 @@ def _check_user_files(config: GeodataConfig) -> None:
 
 def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     lsoas = load_lsoas(config.need_gradient)
+    costs = config.running_cost_gbp.as_dict()
     user_sites = None
     if config.sites_file is not None:  # checked before the slow steps, so errors come fast
-        user_sites = _locate_sites(read_user_sites(config.sites_file, config.running_cost_gbp),
-                                   lsoas, config.sites_file)
+        user_sites = _locate_sites(read_user_sites(config.sites_file, costs), lsoas,
+                                   config.sites_file, config.site_snap_metres)
     if config.spa_boundaries is not None:
         lsoas["spa_id"] = spas_from_file(config.spa_boundaries, lsoas)
     else:
         lsoas["spa_id"] = build_spa_labels(lsoas, config.spa_balance_tolerance)
     points, postcode_report = build_demand_points(
-        read_postcode_directory(), lsoas, config.shared_location_threshold
+        read_postcode_directory(), lsoas, config.shared_location_threshold, config.postcode_snap_metres
     )
     cutoffs = national_cutoffs(config.need_high_percentile, config.need_low_percentile)
     spas = summarise_spas(lsoas, *cutoffs)
@@ -222,10 +220,10 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     points["district"] = points["lsoa11cd"].map(lsoa_attrs["district"])
     points["spa_id"] = points["lsoa11cd"].map(lsoa_attrs["spa_id"])
 
-    sites, site_report = _sites(config, user_sites, lsoas, points, walk_model)
+    sites, site_report = _sites(config, user_sites, lsoas, points, walk_model, costs)
     sites["spa_id"] = sites["lsoa11cd"].map(lsoa_attrs["spa_id"])
     walk = walk_model.walk_times(
-        points[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), config.walk_limit_minutes
+        points[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), config.walk_horizon_minutes
     )
     districts = lsoas[["district_code", "district", "geometry"]].dissolve("district_code").reset_index()
     districts = districts.rename(columns={"district_code": "ons_code"})
@@ -248,17 +246,22 @@ def _sites(
     lsoas: gpd.GeoDataFrame,
     points: pd.DataFrame,
     walk_model: WalkModel,
+    costs: dict[str, float],
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """Register buildings plus 2015 stand-ins, and/or the user's (already located) buildings."""
+    """Register buildings plus 2015 stand-ins, and/or the user's (already located) buildings.
+
+    Stand-ins are chosen against seed 003's 30-minute walk whatever the scenario's standard,
+    so the candidate buildings and their ids do not depend on it.
+    """
     if user is not None and config.sites_mode == "replace":
         return user, {"user_sites": len(user)}
-    costs = config.running_cost_gbp
     register, report = load_register_sites(costs)
     stand_ins = complete_estate(
-        register, load_partner_schools(), points, walk_model, config.walk_limit_minutes, costs
+        register, load_partner_schools(), points, walk_model, WALK_MINUTES, costs
     )
     report["stand_in_sites"] = len(stand_ins)
-    frames = [_locate_sites(pd.concat([register, stand_ins], ignore_index=True), lsoas, None)]
+    embedded = pd.concat([register, stand_ins], ignore_index=True)
+    frames = [_locate_sites(embedded, lsoas, None, config.site_snap_metres)]
     if user is not None and config.sites_file is not None:
         clash = set(user["site_id"]) & set(frames[0]["site_id"])
         if clash:
@@ -270,7 +273,9 @@ def _sites(
     return gpd.GeoDataFrame(sites, geometry="geometry", crs=CRS), report
 
 
-def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path | None) -> gpd.GeoDataFrame:
+def _locate_sites(
+    sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path | None, snap_metres: float
+) -> gpd.GeoDataFrame:
     """Put each building in its LSOA and district; one outside Lancashire is an error.
 
     ``user_file`` names the file the rows came from (their order is its rows'), or None for
@@ -278,7 +283,7 @@ def _locate_sites(sites: pd.DataFrame, lsoas: gpd.GeoDataFrame, user_file: Path 
     """
     sites = sites[list(SITE_COLUMNS)].reset_index(drop=True)
     frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=CRS)
-    found = polygon_of(frame, lsoas, ["lsoa11cd", "district", "district_code"], SITE_SNAP_METRES)
+    found = polygon_of(frame, lsoas, ["lsoa11cd", "district", "district_code"], snap_metres)
     joined = frame.drop(columns="district_code").join(found.drop(columns="snapped"))
     outside = np.flatnonzero(joined["lsoa11cd"].isna().to_numpy())
     if len(outside):

@@ -59,18 +59,3 @@ def band(score: float, high_cutoff: float, low_cutoff: float) -> str:
     if score < low_cutoff:
         return "low"
     return "middle"
-
-
-#: Seed 003 section 9: neighbourhood centres in the proposed service.
-CENTRES_2016 = 56
-
-#: Seed 003 section 9: access points per SPA by need band ("higher need areas having three or
-#: four points of access and the middle and lower need areas having two or one").
-ACCESS_POINTS_BY_BAND = {"high": (3, 4), "middle": (1, 2), "low": (1, 2)}
-
-
-def access_point_range(band_counts: dict[str, int]) -> tuple[int, int]:
-    """Fewest and most centres seed 003's rule allows for SPAs in these need bands."""
-    low = sum(ACCESS_POINTS_BY_BAND[b][0] * n for b, n in band_counts.items())
-    high = sum(ACCESS_POINTS_BY_BAND[b][1] * n for b, n in band_counts.items())
-    return low, high

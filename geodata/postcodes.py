@@ -3,7 +3,7 @@
 Cleaning, in order:
 1. Postcodes of the 12 districts are placed in the LSOA polygon that contains their grid
    reference; the few that fall just outside the generalised polygons (coast, estuaries) go to
-   the nearest LSOA within ``SNAP_METRES``; any further out are dropped and counted.
+   the nearest LSOA within ``postcode_snap_metres``; any further out are dropped and counted.
 2. Postcodes sharing one grid reference are one demand point. A grid reference shared by
    ``shared_location_threshold`` postcodes or more is a PO box, large user or low-precision
    placement: it keeps no residents (its postcodes are counted in the report).
@@ -25,13 +25,15 @@ import numpy as np
 import pandas as pd
 
 from geodata.apportion import largest_remainder
+from geodata.config import GeodataConfig
 from geodata.districts import DISTRICTS
 from geodata.embedded import CRS
 from geodata.lsoas import AGE_BANDS
 from geodata.spatial import polygon_of
 
-#: How far outside every LSOA polygon a postcode may sit and still be snapped to the nearest.
-SNAP_METRES = 500.0
+#: How far outside every LSOA polygon a postcode may sit and still be snapped to the nearest
+#: (the parameter ``postcode_snap_metres``).
+SNAP_METRES: float = GeodataConfig.model_fields["postcode_snap_metres"].default
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ def read_postcode_directory() -> pd.DataFrame:
     return frame.loc[keep, ["postcode", "x", "y", "district_code"]].reset_index(drop=True)
 
 
-def place_in_lsoas(postcodes: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> tuple[pd.DataFrame, int, int]:
-    """Add the containing (or nearest, within ``SNAP_METRES``) LSOA to each postcode.
+def place_in_lsoas(
+    postcodes: pd.DataFrame, lsoas: gpd.GeoDataFrame, snap_metres: float = SNAP_METRES
+) -> tuple[pd.DataFrame, int, int]:
+    """Add the containing (or nearest, within ``snap_metres``) LSOA to each postcode.
 
     Returns the placed postcodes, how many were snapped and how many dropped.
     """
@@ -102,7 +106,7 @@ def place_in_lsoas(postcodes: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> tuple[pd
     points = gpd.GeoDataFrame(
         postcodes, geometry=gpd.points_from_xy(postcodes["x"], postcodes["y"]), crs=CRS
     )
-    found = polygon_of(points, lsoas, ["lsoa11cd"], SNAP_METRES)
+    found = polygon_of(points, lsoas, ["lsoa11cd"], snap_metres)
     snapped = int(found["snapped"].sum())
     placed = postcodes.assign(lsoa11cd=found["lsoa11cd"].to_numpy())
     dropped = int(placed["lsoa11cd"].isna().sum())
@@ -110,14 +114,17 @@ def place_in_lsoas(postcodes: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> tuple[pd
 
 
 def build_demand_points(
-    postcodes: pd.DataFrame, lsoas: gpd.GeoDataFrame, shared_location_threshold: int
+    postcodes: pd.DataFrame,
+    lsoas: gpd.GeoDataFrame,
+    shared_location_threshold: int,
+    snap_metres: float = SNAP_METRES,
 ) -> tuple[gpd.GeoDataFrame, PostcodeReport]:
     """Demand points with children by age band and need, and a report of the cleaning.
 
     Columns: point_id, x, y, lsoa11cd, district_code, n_postcodes, pop_0_4, pop_5_11,
     pop_12_19, population_0_19, need, geometry.
     """
-    placed, snapped, dropped = place_in_lsoas(postcodes, lsoas)
+    placed, snapped, dropped = place_in_lsoas(postcodes, lsoas, snap_metres)
     locations = (
         placed.groupby(["lsoa11cd", "x", "y"], sort=True).size().rename("n_postcodes").reset_index()
     )

@@ -12,17 +12,21 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.spatial import cKDTree
 
 
 @dataclass(frozen=True)
 class WalkTimes:
-    """Point-to-site walking minutes for every pair within ``limit_minutes``.
+    """Point-to-site walking minutes for every pair within the horizon ``limit_minutes``.
 
-    ``point``, ``site`` and ``minutes`` are parallel arrays sorted by point then site; a pair
-    that is absent is beyond the limit.
+    ``point``, ``site`` and ``minutes`` are parallel arrays sorted by point then site, read-only;
+    a pair that is absent is further than the horizon. The horizon is how far times were
+    computed, not the access standard: ask any standard up to it with ``limit_minutes=``.
+
+    Sites are addressed by row position: a ``sites`` argument is a boolean mask with one entry
+    per site (``Geography.site_mask(ids)`` makes one from site ids); anything else is refused.
     """
 
     point: NDArray[np.int64]
@@ -32,29 +36,68 @@ class WalkTimes:
     n_sites: int
     limit_minutes: float
 
+    def __post_init__(self) -> None:
+        n = len(self.minutes)
+        if not len(self.point) == len(self.site) == n:
+            raise ValueError("point, site and minutes must be parallel arrays")
+        if n and (self.point.min() < 0 or self.point.max() >= self.n_points
+                  or self.site.min() < 0 or self.site.max() >= self.n_sites):
+            raise ValueError("a point or site index is outside n_points or n_sites")
+        for array in (self.point, self.site, self.minutes):
+            array.setflags(write=False)
+
+    def site_mask(self, sites: ArrayLike | None) -> NDArray[np.bool_]:
+        """``sites`` checked as a boolean mask over the sites (None: every site)."""
+        if sites is None:
+            return np.ones(self.n_sites, dtype=bool)
+        mask = np.asarray(sites)
+        if mask.dtype != np.bool_:
+            raise TypeError(
+                f"sites must be a boolean mask, one entry per site, not {mask.dtype} values "
+                "(row numbers or ids): use Geography.site_mask(site_ids)"
+            )
+        if mask.shape != (self.n_sites,):
+            raise ValueError(f"sites mask has shape {mask.shape}, expected ({self.n_sites},): one entry per site")
+        return mask
+
+    def _limit(self, limit_minutes: float | None) -> float:
+        if limit_minutes is None:
+            return self.limit_minutes
+        if not 0 <= limit_minutes <= self.limit_minutes:
+            raise ValueError(
+                f"a {limit_minutes:g}-minute standard cannot be answered: walking times were "
+                f"computed to {self.limit_minutes:g} minutes (raise walk_horizon_minutes)"
+            )
+        return float(limit_minutes)
+
     def reach(self, limit_minutes: float | None = None) -> csr_matrix:
-        """Boolean points x sites matrix: True where the walk is within the limit."""
-        limit = self.limit_minutes if limit_minutes is None else limit_minutes
-        keep = self.minutes <= limit
+        """Boolean points x sites matrix: True where the walk is within ``limit_minutes``
+        (default: the horizon)."""
+        keep = self.minutes <= self._limit(limit_minutes)
         data = np.ones(int(keep.sum()), dtype=bool)
         return coo_matrix(
             (data, (self.point[keep], self.site[keep])), shape=(self.n_points, self.n_sites)
         ).tocsr()
 
     def covered(
-        self, sites: NDArray[np.bool_] | None = None, limit_minutes: float | None = None
+        self, sites: ArrayLike | None = None, limit_minutes: float | None = None
     ) -> NDArray[np.bool_]:
-        """Whether each point is within the limit of any of ``sites`` (default: all)."""
-        reach = self.reach(limit_minutes)
-        if sites is not None:
-            reach = reach[:, np.flatnonzero(sites)]
-        return np.asarray(reach.sum(axis=1)).ravel() > 0
+        """Whether each point is within ``limit_minutes`` (default: the horizon) of any of
+        ``sites`` (a boolean mask; default: every site)."""
+        keep = (self.minutes <= self._limit(limit_minutes)) & self.site_mask(sites)[self.site]
+        covered = np.zeros(self.n_points, dtype=bool)
+        covered[self.point[keep]] = True
+        return covered
 
-    def nearest_minutes(self, sites: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
-        """Minutes to the nearest of ``sites`` (default: all); ``inf`` beyond the limit."""
-        keep = np.ones(len(self.site), bool) if sites is None else np.asarray(sites)[self.site]
+    def nearest_minutes(
+        self, sites: ArrayLike | None = None, beyond: float = np.inf
+    ) -> NDArray[np.float64]:
+        """Minutes to the nearest of ``sites`` (default: all); ``beyond`` where none is within
+        the horizon (pass the horizon, or a penalty, for a finite mean or capped walk)."""
+        keep = self.site_mask(sites)[self.site]
         best = np.full(self.n_points, np.inf)
         np.minimum.at(best, self.point[keep], self.minutes[keep])
+        best[np.isinf(best)] = beyond
         return best
 
 

@@ -1,12 +1,14 @@
-"""Tiny synthetic geographies for fast tests: square LSOAs on a grid."""
+"""Tiny synthetic geographies for fast tests: square LSOAs on a grid, a three-SPA county."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
+from geodata import GeodataConfig, Geography
 from geodata.embedded import CRS
+from geodata.walking import CrowFlyWalk
 
 
 def grid_lsoas(
@@ -44,3 +46,78 @@ def grid_lsoas(
     frame["pwc_x"] = frame.geometry.centroid.x
     frame["pwc_y"] = frame.geometry.centroid.y
     return frame
+
+
+def tiny_geography(config: GeodataConfig | None = None) -> Geography:
+    """Two districts, three SPAs in two footprints, four buildings (one a stand-in).
+
+    Homes: 40 children beside the library, 20 beside the stand-in school, 40 in a far
+    corner, so 60% live within the 30-minute walk (1.85 km straight line).
+    """
+    config = config or GeodataConfig()
+    spas = gpd.GeoDataFrame(
+        {
+            "spa_id": ["Preston 1", "Preston 2", "Burnley 1"],
+            "district": ["Preston", "Preston", "Burnley"],
+            "footprint": ["Preston", "Preston", "Burnley and Pendle"],
+            "population_0_19": [40, 0, 60],
+            "need": [40.0, 0.0, 60.0],
+            "imd_score": [30.0, 20.0, 40.0],
+            "need_band": ["high", "middle", "high"],
+            "n_lsoas": [1, 1, 1],
+            "area_km2": [100.0, 100.0, 100.0],
+            "compactness": [0.79, 0.79, 0.79],
+        },
+        geometry=[box(0, 0, 10_000, 10_000), box(10_000, 0, 20_000, 10_000),
+                  box(20_000, 0, 30_000, 10_000)],
+        crs=CRS,
+    )
+    districts = gpd.GeoDataFrame(
+        {"ons_code": ["E07000123", "E07000117"], "district": ["Preston", "Burnley"]},
+        geometry=[box(0, 0, 20_000, 10_000), box(20_000, 0, 30_000, 10_000)],
+        crs=CRS,
+    )
+    xy = np.array([[5_000, 5_000], [15_000, 5_000], [12_000, 3_000], [25_000, 5_000]], float)
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": ["LCC-1", "LCC-2", "LCC-3", "EDU-1"],
+            "name": ["Library", "Family hub", "Youth zone", "A school"],
+            "site_type": ["library", "family_hub", "youth_zone", "school"],
+            "role_2015": [None, "children_centre", "youth_zone", "cc_satellite"],
+            "owner": ["LCC", "LCC", "LCC", "School"],
+            "stand_in": [False, False, False, True],
+            "district": ["Preston", "Preston", "Preston", "Burnley"],
+            "spa_id": ["Preston 1", "Preston 2", "Preston 2", "Burnley 1"],
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+        },
+        geometry=[Point(x, y) for x, y in xy],
+        crs=CRS,
+    )
+    homes = np.array([[5_200, 5_300], [25_300, 5_200], [29_500, 9_500]], float)
+    demand_points = gpd.GeoDataFrame(
+        {
+            "point_id": np.arange(3),
+            "x": homes[:, 0],
+            "y": homes[:, 1],
+            "population_0_19": [40, 20, 40],
+            "need": [40.0, 20.0, 40.0],
+            "district": ["Preston", "Burnley", "Burnley"],
+            "spa_id": ["Preston 1", "Burnley 1", "Burnley 1"],
+        },
+        geometry=[Point(x, y) for x, y in homes],
+        crs=CRS,
+    )
+    walk = CrowFlyWalk(config.walk_speed_kmh, config.circuity).walk_times(
+        homes, xy, config.walk_limit_minutes
+    )
+    return Geography(
+        config=config,
+        lsoas=gpd.GeoDataFrame({"lsoa11cd": []}, geometry=[], crs=CRS),
+        demand_points=demand_points,
+        spas=spas,
+        sites=sites,
+        walk=walk,
+        districts=districts,
+        need_cutoffs=(30.0, 20.0),
+    )

@@ -10,7 +10,6 @@ import dataclasses
 import os
 from pathlib import Path
 
-import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pytest
@@ -18,11 +17,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from PIL import Image
-from shapely.geometry import Point, box
+from shapely.geometry import Point
 
 from earlyhelp import maps, style
 from geodata import GeodataConfig, Geography
-from geodata.walking import CrowFlyWalk
+from tests.fixtures import tiny_geography
 
 CRS = "EPSG:27700"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -30,77 +29,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def tiny() -> Geography:
-    """Two districts, three SPAs in two footprints, four buildings (one a stand-in).
-
-    Homes: 40 children beside the library, 20 beside the stand-in school, 40 in a far
-    corner, so 60% live within the 30-minute walk (1.85 km straight line).
-    """
-    config = GeodataConfig()
-    spas = gpd.GeoDataFrame(
-        {
-            "spa_id": ["Preston 1", "Preston 2", "Burnley 1"],
-            "district": ["Preston", "Preston", "Burnley"],
-            "footprint": ["Preston", "Preston", "Burnley and Pendle"],
-            "population_0_19": [40, 0, 60],
-            "need": [40.0, 0.0, 60.0],
-            "imd_score": [30.0, 20.0, 40.0],
-            "need_band": ["high", "middle", "high"],
-            "n_lsoas": [1, 1, 1],
-            "area_km2": [100.0, 100.0, 100.0],
-            "compactness": [0.79, 0.79, 0.79],
-        },
-        geometry=[box(0, 0, 10_000, 10_000), box(10_000, 0, 20_000, 10_000),
-                  box(20_000, 0, 30_000, 10_000)],
-        crs=CRS,
-    )
-    districts = gpd.GeoDataFrame(
-        {"ons_code": ["E07000123", "E07000117"], "district": ["Preston", "Burnley"]},
-        geometry=[box(0, 0, 20_000, 10_000), box(20_000, 0, 30_000, 10_000)],
-        crs=CRS,
-    )
-    xy = np.array([[5_000, 5_000], [15_000, 5_000], [12_000, 3_000], [25_000, 5_000]], float)
-    sites = gpd.GeoDataFrame(
-        {
-            "site_id": ["LCC-1", "LCC-2", "LCC-3", "EDU-1"],
-            "name": ["Library", "Family hub", "Youth zone", "A school"],
-            "site_type": ["library", "family_hub", "youth_zone", "school"],
-            "role_2015": [None, "children_centre", "youth_zone", "cc_satellite"],
-            "owner": ["LCC", "LCC", "LCC", "School"],
-            "stand_in": [False, False, False, True],
-            "district": ["Preston", "Preston", "Preston", "Burnley"],
-            "spa_id": ["Preston 1", "Preston 2", "Preston 2", "Burnley 1"],
-            "x": xy[:, 0],
-            "y": xy[:, 1],
-        },
-        geometry=[Point(x, y) for x, y in xy],
-        crs=CRS,
-    )
-    homes = np.array([[5_200, 5_300], [25_300, 5_200], [29_500, 9_500]], float)
-    demand_points = gpd.GeoDataFrame(
-        {
-            "x": homes[:, 0],
-            "y": homes[:, 1],
-            "population_0_19": [40, 20, 40],
-            "need": [40.0, 20.0, 40.0],
-            "district": ["Preston", "Burnley", "Burnley"],
-            "spa_id": ["Preston 1", "Burnley 1", "Burnley 1"],
-        },
-        geometry=[Point(x, y) for x, y in homes],
-        crs=CRS,
-    )
-    walk = CrowFlyWalk(config.walk_speed_kmh, config.circuity).walk_times(
-        homes, xy, config.walk_limit_minutes
-    )
-    return Geography(
-        config=config,
-        lsoas=gpd.GeoDataFrame({"lsoa11cd": []}, geometry=[], crs=CRS),
-        demand_points=demand_points,
-        spas=spas,
-        sites=sites,
-        walk=walk,
-        districts=districts,
-        need_cutoffs=(30.0, 20.0),
-    )
+    """The tiny geography of :func:`tests.fixtures.tiny_geography`."""
+    return tiny_geography()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from geodata.need import access_point_range, band, england_imd_scores, national_cutoffs, need_weights
+from geodata.need import band, england_imd_scores, national_cutoffs, need_weights
 
 
 def test_need_weights_average_one_per_child_so_total_need_equals_children():
@@ -38,7 +38,3 @@ def test_bands_split_at_the_cutoffs():
         "high", "high", "middle", "middle", "low"
     ]
 
-
-def test_seed_rule_gives_high_need_spas_three_or_four_centres_and_others_one_or_two():
-    assert access_point_range({"high": 11, "middle": 10, "low": 13}) == (56, 90)
-    assert access_point_range({"high": 0, "middle": 0, "low": 34}) == (34, 68)

@@ -40,3 +40,51 @@ def test_a_shorter_limit_can_be_asked_of_the_same_times():
     times = WALK.walk_times(np.array([[0.0, 0.0]]), np.array([[800.0, 0.0]]), 30)
     assert times.covered(limit_minutes=10).tolist() == [False]
     assert times.covered(limit_minutes=15).tolist() == [True]
+
+
+def _three_sites():
+    """Points at 0, 1 km and 5 km along a line; sites at 0 and 1 km (80 m a minute x 1.3)."""
+    points = np.array([[0.0, 0.0], [1000.0, 0.0], [5000.0, 0.0]])
+    sites = np.array([[0.0, 0.0], [1000.0, 0.0]])
+    return WALK.walk_times(points, sites, 60)
+
+
+def test_covered_counts_only_the_sites_in_the_mask():
+    times = _three_sites()
+    # 1 km is 16.25 minutes: within 30 of both sites, the 5 km point is 81 minutes from any
+    assert times.covered(np.array([True, False]), limit_minutes=30).tolist() == [True, True, False]
+    assert times.covered(np.array([True, False]), limit_minutes=10).tolist() == [True, False, False]
+    assert times.covered(np.array([False, True]), limit_minutes=10).tolist() == [False, True, False]
+    assert times.covered(np.array([False, False]), limit_minutes=30).tolist() == [False, False, False]
+
+
+def test_a_mask_of_the_wrong_length_or_row_numbers_instead_of_a_mask_is_refused():
+    times = _three_sites()
+    with pytest.raises(ValueError, match="one entry per site"):
+        times.covered(np.array([True, False, True]))
+    with pytest.raises(TypeError, match="boolean mask"):
+        times.covered(np.array([0, 1]))  # row numbers would silently read as a mask
+    with pytest.raises(TypeError, match="boolean mask"):
+        times.nearest_minutes(np.array([1]))
+
+
+def test_a_standard_beyond_the_horizon_is_refused_not_answered_for_the_horizon():
+    times = _three_sites()
+    assert times.limit_minutes == 60
+    with pytest.raises(ValueError, match="computed to 60 minutes"):
+        times.covered(limit_minutes=600)
+    assert times.covered(limit_minutes=60).tolist() == [True, True, False]
+
+
+def test_nearest_minutes_beyond_the_horizon_can_be_capped_for_a_mean_walk():
+    times = _three_sites()
+    assert times.nearest_minutes().tolist()[:2] == [0.0, 0.0]
+    assert np.isinf(times.nearest_minutes()[2])
+    capped = times.nearest_minutes(np.array([True, False]), beyond=60.0)
+    assert capped.tolist() == pytest.approx([0.0, 1000 * 1.3 / 80, 60.0])
+
+
+def test_walk_times_cannot_be_changed_in_place():
+    times = _three_sites()
+    with pytest.raises(ValueError):
+        times.minutes[0] = 99.0
