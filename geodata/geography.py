@@ -15,19 +15,24 @@ from numpy.typing import ArrayLike, NDArray
 
 from geodata import cache
 from geodata.config import GeodataConfig
-from geodata.districts import DISTRICTS, footprint_of
 from geodata.embedded import CRS, WARDS
 from geodata.errors import EarlyHelpWarning, GeodataError, InputError
-from geodata.estate import complete_estate, estate_counts, load_partner_schools
+from geodata.estate import complete_estate, load_partner_schools
 from geodata.lsoas import load_lsoas
-from geodata.network import NetworkWalk
 from geodata.need import NEED_BANDS, national_cutoffs
+from geodata.network import NetworkWalk, check_network
 from geodata.postcodes import build_demand_points, read_postcode_directory
 from geodata.readers import read_spatial
 from geodata.seed003 import FOOTPRINTS, WALK_MINUTES
 from geodata.sites import SITE_COLUMNS, load_register_sites, read_user_sites
+from geodata.spas import (
+    build_spa_labels,
+    spa_balance_gaps,
+    spa_names,
+    spas_from_file,
+    summarise_spas,
+)
 from geodata.spatial import polygon_of
-from geodata.spas import build_spa_labels, spa_names, spas_from_file, summarise_spas
 from geodata.walking import CrowFlyWalk, WalkModel, WalkTimes
 
 
@@ -135,7 +140,7 @@ def _check_contract(geography: Geography) -> None:
             f"walk times are for {walk.n_points} points x {walk.n_sites} sites, the frames hold "
             f"{len(points)} x {len(sites)}"
         )
-    if walk.limit_minutes < geography.config.walk_limit_minutes:
+    if walk.horizon_minutes < geography.config.walk_limit_minutes:
         problems.append("walk times stop short of the access standard")
     if problems:
         raise ValueError("Geography contract: " + "; ".join(problems))
@@ -188,7 +193,8 @@ def _build_recording_warnings(config: GeodataConfig, walk_model: WalkModel) -> G
 
 def _walk_model(config: GeodataConfig) -> WalkModel:
     if config.walk_network is not None:
-        return NetworkWalk.from_file(config.walk_network, config.walk_speed_kmh)
+        return NetworkWalk.from_file(config.walk_network, config.walk_speed_kmh,
+                                     max_segment_m=config.network_segment_metres)
     return CrowFlyWalk(config.walk_speed_kmh, config.circuity)
 
 
@@ -206,7 +212,8 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
         user_sites = _locate_sites(read_user_sites(config.sites_file, costs), lsoas,
                                    config.sites_file, config.site_snap_metres)
     if config.spa_boundaries is not None:
-        lsoas["spa_id"] = spas_from_file(config.spa_boundaries, lsoas)
+        lsoas["spa_id"] = spas_from_file(config.spa_boundaries, lsoas,
+                                         snap_metres=config.spa_file_snap_metres)
     else:
         lsoas["spa_id"] = build_spa_labels(lsoas, config.spa_balance_tolerance)
     points, postcode_report = build_demand_points(
@@ -221,6 +228,10 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
     points["spa_id"] = points["lsoa11cd"].map(lsoa_attrs["spa_id"])
 
     sites, site_report = _sites(config, user_sites, lsoas, points, walk_model, costs)
+    if isinstance(walk_model, NetworkWalk) and config.walk_network is not None:
+        site_report.update(check_network(
+            walk_model, points[["x", "y"]].to_numpy(), points["population_0_19"].to_numpy(),
+            sites[["x", "y"]].to_numpy(), config.walk_network))
     sites["spa_id"] = sites["lsoa11cd"].map(lsoa_attrs["spa_id"])
     walk = walk_model.walk_times(
         points[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), config.walk_horizon_minutes
@@ -236,7 +247,8 @@ def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:
         walk=walk,
         districts=districts,
         need_cutoffs=cutoffs,
-        report={**postcode_report.as_dict(), **site_report},
+        report={**postcode_report.as_dict(), **site_report,
+                "spa_balance_gap_by_district": spa_balance_gaps(spas)},
     )
 
 

@@ -13,6 +13,7 @@ from geodata.districts import DISTRICTS, footprint_of
 from geodata.estate import estate_counts
 from geodata.geography import Geography
 from geodata.seed003 import CENTRES, ESTATE_TOTAL, FOOTPRINTS, SPA_COUNT, access_point_range
+from geodata.spas import spa_balance_gaps
 
 
 def departures_from_seed(geography: Geography) -> list[str]:
@@ -86,8 +87,7 @@ def geography_summary(geography: Geography, limit_minutes: float | None = None) 
     ]
     bands = geo.spas_per_need_band()
     low, high = access_point_range(bands)
-    mean = geo.spas.groupby("district")["population_0_19"].transform("mean")
-    gap = ((geo.spas["population_0_19"] - mean).abs() / mean).max()
+    gap = max(spa_balance_gaps(geo.spas).values())
     return {
         "districts": districts,
         "footprints": geo.spas_per_footprint(),
@@ -103,7 +103,7 @@ def geography_summary(geography: Geography, limit_minutes: float | None = None) 
         "stand_in_sites": int(geo.sites["stand_in"].sum()),
         "estate_2015": estate_counts(geo.sites),
         "walk_limit_minutes": limit,
-        "walk_horizon_minutes": geo.walk.limit_minutes,
+        "walk_horizon_minutes": geo.walk.horizon_minutes,
         "share_within_walk": round(geo.share_within_walk(limit_minutes=limit), 4),
         "cleaning": geo.report,
         "warnings": list(geo.warnings),

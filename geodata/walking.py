@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 
 @dataclass(frozen=True)
 class WalkTimes:
-    """Point-to-site walking minutes for every pair within the horizon ``limit_minutes``.
+    """Point-to-site walking minutes for every pair within ``horizon_minutes``.
 
     ``point``, ``site`` and ``minutes`` are parallel arrays sorted by point then site, read-only;
     a pair that is absent is further than the horizon. The horizon is how far times were
@@ -34,7 +34,7 @@ class WalkTimes:
     minutes: NDArray[np.float64]
     n_points: int
     n_sites: int
-    limit_minutes: float
+    horizon_minutes: float
 
     def __post_init__(self) -> None:
         n = len(self.minutes)
@@ -62,11 +62,11 @@ class WalkTimes:
 
     def _limit(self, limit_minutes: float | None) -> float:
         if limit_minutes is None:
-            return self.limit_minutes
-        if not 0 <= limit_minutes <= self.limit_minutes:
+            return self.horizon_minutes
+        if not 0 <= limit_minutes <= self.horizon_minutes:
             raise ValueError(
                 f"a {limit_minutes:g}-minute standard cannot be answered: walking times were "
-                f"computed to {self.limit_minutes:g} minutes (raise walk_horizon_minutes)"
+                f"computed to {self.horizon_minutes:g} minutes (raise walk_horizon_minutes)"
             )
         return float(limit_minutes)
 
@@ -102,10 +102,10 @@ class WalkTimes:
 
 
 class WalkModel(Protocol):
-    """Anything that can give walking times from points to sites within a limit."""
+    """Anything that can give walking times from points to sites within a horizon."""
 
     def walk_times(
-        self, points_xy: NDArray[np.float64], sites_xy: NDArray[np.float64], limit_minutes: float
+        self, points_xy: NDArray[np.float64], sites_xy: NDArray[np.float64], horizon_minutes: float
     ) -> WalkTimes: ...
 
 
@@ -129,9 +129,9 @@ class CrowFlyWalk:
         return np.asarray(straight_line_m) * self.circuity / self.metres_per_minute
 
     def walk_times(
-        self, points_xy: NDArray[np.float64], sites_xy: NDArray[np.float64], limit_minutes: float
+        self, points_xy: NDArray[np.float64], sites_xy: NDArray[np.float64], horizon_minutes: float
     ) -> WalkTimes:
-        radius = self.straight_line_reach_m(limit_minutes)
+        radius = self.straight_line_reach_m(horizon_minutes)
         pairs = cKDTree(points_xy).sparse_distance_matrix(
             cKDTree(sites_xy), radius, output_type="ndarray"
         )
@@ -143,5 +143,5 @@ class CrowFlyWalk:
             minutes=self.minutes(pairs["v"]),
             n_points=len(points_xy),
             n_sites=len(sites_xy),
-            limit_minutes=limit_minutes,
+            horizon_minutes=horizon_minutes,
         )

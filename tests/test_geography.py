@@ -39,7 +39,7 @@ def test_coverage_uses_the_standard_by_default_and_any_standard_within_the_horiz
     by_district = tiny.coverage_by("district", tiny.site_mask(["EDU-1"]))
     assert by_district.to_dict() == {"Burnley": pytest.approx(20 / 60), "Preston": 0.0}
     with pytest.raises(ValueError, match="computed to"):
-        tiny.share_within_walk(limit_minutes=tiny.walk.limit_minutes + 1)
+        tiny.share_within_walk(limit_minutes=tiny.walk.horizon_minutes + 1)
 
 
 def test_a_geography_whose_walk_times_do_not_match_its_frames_is_refused(tiny):

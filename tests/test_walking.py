@@ -70,7 +70,7 @@ def test_a_mask_of_the_wrong_length_or_row_numbers_instead_of_a_mask_is_refused(
 
 def test_a_standard_beyond_the_horizon_is_refused_not_answered_for_the_horizon():
     times = _three_sites()
-    assert times.limit_minutes == 60
+    assert times.horizon_minutes == 60
     with pytest.raises(ValueError, match="computed to 60 minutes"):
         times.covered(limit_minutes=600)
     assert times.covered(limit_minutes=60).tolist() == [True, True, False]
