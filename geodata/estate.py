@@ -33,7 +33,6 @@ from geodata.readers import read_csv
 from geodata.seed003 import (
     COMMISSIONED_CC,
     COUNCIL_MANAGED_CC,
-    ESTATE_TOTAL,
     SATELLITES,
     YOUNG_PEOPLES_CENTRES,
     YOUTH_ZONES,
