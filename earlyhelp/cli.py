@@ -92,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     _geography_options(export)
     export.set_defaults(run=_export)
 
-    params = actions.add_parser("parameters", help="every parameter with its value and source")
+    params = actions.add_parser(
+        "parameters", help="every parameter, seed-003 figure and method constant, with its source")
     params.add_argument("--json", action="store_true", help="print JSON")
     params.set_defaults(run=_parameters)
     return parser
@@ -171,13 +172,22 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _parameters(args: argparse.Namespace) -> int:
-    rows = GeodataConfig().parameter_table()
+    from geodata.parameters import parameter_table
+
+    rows = parameter_table()
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
-        return 0
-    for row in rows:
-        print(f"{row['parameter']} = {row['value']}\n    {row['description']}\n    source: {row['source']}\n")
-    return 0
+        return EXIT_OK
+    headings = {"parameter": "Parameters (set them in a GeodataConfig or on the command line)",
+                "seed 003": "Fixed by seed 003", "constant": "Constants of the method"}
+    for kind, heading in headings.items():
+        print(f"{heading}\n{'=' * len(heading)}\n")
+        for row in (r for r in rows if r["kind"] == kind):
+            print(f"{row['parameter']} = {row['value']}\n    {row['description']}")
+            if row["source"] != row["description"]:
+                print(f"    source: {row['source']}")
+            print()
+    return EXIT_OK
 
 
 def format_summary(summary: dict[str, Any]) -> str:

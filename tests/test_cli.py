@@ -1,19 +1,40 @@
 """The command line as a user meets it: help, parameters, messages."""
 
+import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 from earlyhelp.cli import main
-from geodata import GeodataConfig
+from geodata import GeodataConfig, seed003
 
 README = Path(__file__).parent.parent / "README.md"
 
 
-def test_every_parameter_is_listed_with_a_source(capsys):
+def test_every_parameter_figure_and_constant_is_listed_with_a_source(capsys):
     assert main(["geodata", "parameters", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {r["parameter"] for r in rows} == set(GeodataConfig.model_fields)
-    assert all(r["source"] for r in rows)
+    by_kind = {kind: {r["parameter"] for r in rows if r["kind"] == kind} for kind in {r["kind"] for r in rows}}
+    assert by_kind["parameter"] == set(GeodataConfig.model_fields)
+    assert by_kind["seed 003"] == {n for n in vars(seed003) if n.isupper()}
+    assert {"geodata.network.FAR_FROM_NETWORK_M", "geodata.spas.OVERLAP_SLIVER_METRES",
+            "geodata.config.MAX_SITE_COST_GBP"} <= by_kind["constant"]
+    assert all(r["source"] and r["description"] for r in rows)
+    assert next(r for r in rows if r["parameter"] == "SESSIONS_PER_WEEK")["value"] == 452
+
+
+def test_constants_take_their_documentation_from_the_comment_above_and_need_one(tmp_path):
+    from geodata.parameters import documented_constants
+
+    path = tmp_path / "some_constants.py"
+    path.write_text("#: Shown: a\n#: and b.\nA = 1\nB = 2\n\nLIMIT = 3\n")
+    spec = importlib.util.spec_from_file_location("some_constants", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert documented_constants(module, ("A", "B")) == {"A": "Shown: a and b.", "B": "Shown: a and b."}
+    with pytest.raises(ValueError, match="no '#:' documentation for LIMIT"):
+        documented_constants(module)
 
 
 def test_the_readme_names_every_parameter():
@@ -40,3 +61,67 @@ def test_an_unknown_config_field_is_refused_not_ignored():
 
     with pytest.raises(ValidationError):
         GeodataConfig(walk_limit_minute=20)
+
+
+def test_ctrl_c_is_one_line_and_exit_130(capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("earlyhelp.cli._summary", interrupted)
+    assert main(["geodata", "summary"]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "interrupted" in err
+
+
+def test_export_refuses_a_folder_it_did_not_write_before_building_anything(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("earlyhelp.cli._geography", lambda args: pytest.fail("built before checking"))
+    theirs = tmp_path / "reports"
+    theirs.mkdir()
+    (theirs / "budget.xlsx").write_text("precious")
+    assert main(["geodata", "export", "--out", str(theirs)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(theirs) in err and "did not write" in err
+    assert (theirs / "budget.xlsx").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_map_refuses_an_extension_that_is_not_a_chart_before_building(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("earlyhelp.cli._geography", lambda args: pytest.fail("built before checking"))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    assert main(["geodata", "map", "--out", str(notes)]) == 2
+    assert ".png, .pdf or .svg" in capsys.readouterr().err
+    assert notes.read_text() == "my notes"
+
+
+def test_a_warning_is_printed_once_as_one_line(capsys, monkeypatch):
+    import warnings
+
+    from geodata import EarlyHelpWarning
+
+    def warns_twice(args):
+        for _ in range(2):
+            warnings.warn("the cache at /x cannot be written;\n  the run goes on", EarlyHelpWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr("earlyhelp.cli._summary", warns_twice)
+    assert main(["geodata", "summary"]) == 0
+    assert capsys.readouterr().err == "earlyhelp: warning: the cache at /x cannot be written; the run goes on\n"
+
+
+def test_a_standard_beyond_the_horizon_is_one_line_naming_both(capsys):
+    assert main(["geodata", "summary", "--walk-minutes", "45", "--walk-horizon", "40"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "walk_limit_minutes (45)" in err and "walk_horizon_minutes (40)" in err
+
+
+@pytest.mark.slow
+def test_a_cache_that_cannot_be_written_warns_once_and_the_run_finishes(lancashire, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("geodata.cache._warned_unwritable", False)
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")
+    monkeypatch.setenv("EARLYHELP_CACHE", str(blocker))
+    assert main(["geodata", "summary", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["population_0_19"] == 281_290
+    assert captured.err.count("earlyhelp: warning:") == 1 and "EARLYHELP_CACHE" in captured.err
