@@ -178,17 +178,23 @@ def build_geography(
 
 
 def _build_recording_warnings(config: GeodataConfig, walk_model: WalkModel) -> Geography:
-    """Build, keeping the EarlyHelpWarnings raised on the way in the geography itself."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EarlyHelpWarning)
-        geography = _build(config, walk_model)
-    ours = []
-    for w in caught:
-        if issubclass(w.category, EarlyHelpWarning):
-            ours.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return replace(geography, warnings=tuple(dict.fromkeys(ours)))
+    """Build, keeping the EarlyHelpWarnings raised on the way in the geography itself.
+
+    If the build fails, they are said at once, before the error (a file read as Windows-1252
+    and then refused should say both).
+    """
+    built: Geography | None = None
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EarlyHelpWarning)
+            built = _build(config, walk_model)
+    finally:
+        for w in caught:
+            if built is None or not issubclass(w.category, EarlyHelpWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    ours = (str(w.message) for w in caught if issubclass(w.category, EarlyHelpWarning))
+    return replace(built, warnings=tuple(dict.fromkeys(ours)))
 
 
 def _walk_model(config: GeodataConfig) -> WalkModel:
@@ -274,11 +280,7 @@ def _sites(
     report["stand_in_sites"] = len(stand_ins)
     embedded = pd.concat([register, stand_ins], ignore_index=True)
     frames = [_locate_sites(embedded, lsoas, None, config.site_snap_metres)]
-    if user is not None and config.sites_file is not None:
-        clash = set(user["site_id"]) & set(frames[0]["site_id"])
-        if clash:
-            raise InputError(config.sites_file, f"site_id {sorted(clash)[0]!r} is already an embedded site",
-                             field="site_id", expected="ids not starting LCC- or EDU-")
+    if user is not None:  # its ids cannot clash: LCC- and EDU- are refused in user files
         frames.append(user)
         report["user_sites"] = len(user)
     sites = pd.concat(frames, ignore_index=True)
@@ -290,9 +292,10 @@ def _locate_sites(
 ) -> gpd.GeoDataFrame:
     """Put each building in its LSOA and district; one outside Lancashire is an error.
 
-    ``user_file`` names the file the rows came from (their order is its rows'), or None for
-    the embedded data.
+    ``user_file`` names the file the rows came from (indexed by file row - 2, as
+    :func:`read_user_sites` gives them), or None for the embedded data.
     """
+    file_rows = sites.index.to_numpy() + 2
     sites = sites[list(SITE_COLUMNS)].reset_index(drop=True)
     frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=CRS)
     found = polygon_of(frame, lsoas, ["lsoa11cd", "district", "district_code"], snap_metres)
@@ -303,8 +306,8 @@ def _locate_sites(
         raise InputError(
             user_file or row["source"],
             f"building {row['name']!r} at ({row['x']:.0f}, {row['y']:.0f}) is outside Lancashire-12",
-            row=int(outside[0]) + 2 if user_file else None,
-            field="postcode",
+            row=int(file_rows[outside[0]]) if user_file else None,
+            field="postcode" if str(row["postcode"]).strip() else "easting",
             expected="a location inside the 12 districts",
         )
     return gpd.GeoDataFrame(joined[list(SITE_COLUMNS) + ["lsoa11cd", "district", "geometry"]],

@@ -102,3 +102,33 @@ def test_the_access_standard_never_changes_the_buildings_or_their_ids(lancashire
     assert np.array_equal(twenty.walk.minutes, lancashire.walk.minutes)
     assert twenty.share_within_walk() == lancashire.share_within_walk(limit_minutes=20)
     assert twenty.share_within_walk() < lancashire.share_within_walk()
+
+
+def test_warnings_of_a_build_that_then_fails_are_said_before_the_error(tmp_path, monkeypatch):
+    from geodata import InputError
+
+    def build(config, walk):
+        warnings.warn("sites.csv: not UTF-8, so read as Windows-1252", EarlyHelpWarning, stacklevel=1)
+        raise InputError("sites.csv", "postcode 'FY4 5EP' is in Blackpool", row=3, field="postcode")
+
+    monkeypatch.setattr("geodata.geography._build", build)
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(InputError, match="Blackpool"):
+        warnings.simplefilter("always")
+        build_geography(GeodataConfig(), cache_dir=tmp_path)
+    assert [str(w.message) for w in caught] == ["sites.csv: not UTF-8, so read as Windows-1252"]
+
+
+def test_a_building_outside_the_county_is_named_by_its_line_in_the_file(tmp_path):
+    from geodata import InputError
+    from geodata.geography import _locate_sites
+    from geodata.lsoas import load_lsoas
+    from geodata.sites import read_user_sites
+
+    path = tmp_path / "sites.csv"
+    path.write_text("name,easting,northing,type,owner\nHall,353000,430000,other,church\n\n"
+                    "Boat,320000,430000,other,sailing club\n")  # line 4: in the Irish Sea
+    costs = GeodataConfig().running_cost_gbp.as_dict()
+    with pytest.raises(InputError) as caught:
+        _locate_sites(read_user_sites(path, costs), load_lsoas(1.0), path, 500.0)
+    assert (caught.value.row, caught.value.field) == (4, "easting")
+    assert "'Boat' at (320000, 430000) is outside Lancashire-12" in str(caught.value)
