@@ -223,7 +223,7 @@ def _draw_spas(ax: Axes, spas: pd.DataFrame, footprints: dict[str, tuple[str, st
 def _draw_uncovered(ax: Axes, geography: Geography) -> int:
     """Homes (postcode points with children) beyond the walking limit, as tiny grey dots."""
     points = geography.demand_points
-    beyond = ~geography.walk.covered() & (points["population_0_19"].to_numpy() > 0)
+    beyond = ~geography.covered() & (points["population_0_19"].to_numpy() > 0)
     if beyond.any():
         ax.scatter(points["x"].to_numpy()[beyond], points["y"].to_numpy()[beyond], s=0.6,
                    c="#555555", linewidths=0, zorder=2.5, rasterized=True, gid="home beyond walk")

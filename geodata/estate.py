@@ -161,8 +161,12 @@ def _pick(
     existing = register[register["role_2015"].isin(kind.roles)]
     people = points[kind.age_band].to_numpy(float)
     pts_xy = points[["x", "y"]].to_numpy()
-    covered = walk.walk_times(pts_xy, existing[["x", "y"]].to_numpy(), limit_minutes).covered() if len(existing) else np.zeros(len(points), bool)
-    reach = walk.walk_times(pts_xy, pool[["x", "y"]].to_numpy(), limit_minutes).reach().T.tocsr().astype(float)
+    covered = np.zeros(len(points), bool)
+    if len(existing):
+        covered = walk.walk_times(pts_xy, existing[["x", "y"]].to_numpy(), limit_minutes).covered(
+            limit_minutes=limit_minutes)
+    reach = walk.walk_times(pts_xy, pool[["x", "y"]].to_numpy(), limit_minutes).reach(limit_minutes)
+    reach = reach.T.tocsr().astype(float)
     catchment = reach @ people
     by_district = points.groupby("district_code")[kind.age_band].sum()
     held = existing["district_code"].value_counts().reindex(by_district.index, fill_value=0)

@@ -92,12 +92,18 @@ class Geography:
             raise UnknownSiteError(f"{len(unknown)} site ids are not candidate buildings: {shown}")
         return self.sites["site_id"].isin(wanted).to_numpy()
 
+    def covered(self, sites: ArrayLike | None = None, limit_minutes: float | None = None) -> NDArray[np.bool_]:
+        """Whether each demand point is within ``limit_minutes`` (default: the standard) of any
+        of ``sites`` (a boolean mask over ``sites``; default: all)."""
+        standard = self.walk_standard_minutes if limit_minutes is None else limit_minutes
+        return self.walk.covered(sites, limit_minutes=standard)
+
     def share_within_walk(
         self, sites: ArrayLike | None = None, limit_minutes: float | None = None
     ) -> float:
         """Share of children 0-19 within ``limit_minutes`` (default: the standard) of any of
         ``sites`` (a boolean mask over ``sites``; default: all)."""
-        covered = self.walk.covered(sites, self._standard(limit_minutes))
+        covered = self.covered(sites, limit_minutes)
         children = self.demand_points["population_0_19"].to_numpy()
         return float(children[covered].sum() / children.sum())
 
@@ -107,7 +113,7 @@ class Geography:
         """Share of children 0-19 within the standard of ``sites``, by a demand-point column."""
         points = self.demand_points
         children = points["population_0_19"]
-        reached = children.where(self.walk.covered(sites, self._standard(limit_minutes)), 0)
+        reached = children.where(self.covered(sites, limit_minutes), 0)
         return reached.groupby(points[column]).sum() / children.groupby(points[column]).sum()
 
     def spas_per_footprint(self) -> dict[str, int]:
@@ -117,9 +123,6 @@ class Geography:
     def spas_per_need_band(self) -> dict[str, int]:
         """SPAs in each need band (high, middle, low)."""
         return {b: int((self.spas["need_band"] == b).sum()) for b in NEED_BANDS}
-
-    def _standard(self, limit_minutes: float | None) -> float:
-        return self.walk_standard_minutes if limit_minutes is None else limit_minutes
 
 
 def _check_contract(geography: Geography) -> None:

@@ -60,9 +60,7 @@ class WalkTimes:
             raise ValueError(f"sites mask has shape {mask.shape}, expected ({self.n_sites},): one entry per site")
         return mask
 
-    def _limit(self, limit_minutes: float | None) -> float:
-        if limit_minutes is None:
-            return self.horizon_minutes
+    def _limit(self, limit_minutes: float) -> float:
         if not 0 <= limit_minutes <= self.horizon_minutes:
             raise ValueError(
                 f"a {limit_minutes:g}-minute standard cannot be answered: walking times were "
@@ -70,20 +68,17 @@ class WalkTimes:
             )
         return float(limit_minutes)
 
-    def reach(self, limit_minutes: float | None = None) -> csr_matrix:
-        """Boolean points x sites matrix: True where the walk is within ``limit_minutes``
-        (default: the horizon)."""
+    def reach(self, limit_minutes: float) -> csr_matrix:
+        """Boolean points x sites matrix: True where the walk is within ``limit_minutes``."""
         keep = self.minutes <= self._limit(limit_minutes)
         data = np.ones(int(keep.sum()), dtype=bool)
         return coo_matrix(
             (data, (self.point[keep], self.site[keep])), shape=(self.n_points, self.n_sites)
         ).tocsr()
 
-    def covered(
-        self, sites: ArrayLike | None = None, limit_minutes: float | None = None
-    ) -> NDArray[np.bool_]:
-        """Whether each point is within ``limit_minutes`` (default: the horizon) of any of
-        ``sites`` (a boolean mask; default: every site)."""
+    def covered(self, sites: ArrayLike | None = None, *, limit_minutes: float) -> NDArray[np.bool_]:
+        """Whether each point is within ``limit_minutes`` of any of ``sites`` (a boolean mask;
+        default: every site). The standard has no default here: the times do not know it."""
         keep = (self.minutes <= self._limit(limit_minutes)) & self.site_mask(sites)[self.site]
         covered = np.zeros(self.n_points, dtype=bool)
         covered[self.point[keep]] = True

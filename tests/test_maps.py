@@ -177,6 +177,14 @@ def test_stand_ins_are_hollow_and_other_buildings_filled(tiny: Geography, tiny_m
     assert len(homes) == 1 and np.allclose(homes[0].get_offsets(), [[29_500, 9_500]])
 
 
+def test_homes_beyond_are_those_beyond_the_standard_not_the_horizon() -> None:
+    # the two near homes are 360 m (5.9 minutes) from a building: beyond a 5-minute standard
+    strict = tiny_geography(GeodataConfig(walk_limit_minutes=5))
+    map_ax = maps.geography_map(strict).axes[0]
+    homes = [c for c in map_ax.collections if c.get_gid() == "home beyond walk"]
+    assert len(homes) == 1 and len(homes[0].get_offsets()) == 3
+
+
 def test_building_kinds_have_distinct_shapes() -> None:
     markers = [k.marker for k in (*maps.BUILDING_KINDS, maps.OTHER_KIND)]
     assert len(set(markers)) == len(markers)

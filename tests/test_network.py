@@ -37,7 +37,7 @@ def test_the_walk_follows_the_streets_not_the_crow():
 def test_beyond_the_limit_along_the_network_is_out_of_reach_even_if_close_as_the_crow_flies():
     walk = NetworkWalk.from_lines(np.array(_river_town(), dtype=object), SPEED)
     times = walk.walk_times(np.array([[0.0, 0.0]]), np.array([[0.0, 200.0]]), 30)
-    assert not times.covered()[0]
+    assert not times.covered(limit_minutes=30)[0]
 
 
 def test_the_legs_to_and_from_the_network_count():

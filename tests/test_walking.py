@@ -18,13 +18,13 @@ def test_only_pairs_within_the_limit_are_kept():
     reach = WALK.straight_line_reach_m(30)
     points = np.array([[0.0, 0.0], [reach - 1, 0.0], [reach + 1, 0.0]])
     times = WALK.walk_times(points, np.array([[0.0, 0.0]]), 30)
-    assert times.covered().tolist() == [True, True, False]
+    assert times.covered(limit_minutes=30).tolist() == [True, True, False]
 
 
 def test_a_building_at_the_doorstep_is_zero_minutes_away_and_still_counts():
     times = WALK.walk_times(np.array([[5.0, 5.0]]), np.array([[5.0, 5.0]]), 30)
     assert times.nearest_minutes().tolist() == [0.0]
-    assert times.covered().tolist() == [True]
+    assert times.covered(limit_minutes=30).tolist() == [True]
 
 
 def test_nearest_minutes_respects_which_sites_are_open():
@@ -61,9 +61,9 @@ def test_covered_counts_only_the_sites_in_the_mask():
 def test_a_mask_of_the_wrong_length_or_row_numbers_instead_of_a_mask_is_refused():
     times = _three_sites()
     with pytest.raises(ValueError, match="one entry per site"):
-        times.covered(np.array([True, False, True]))
+        times.covered(np.array([True, False, True]), limit_minutes=30)
     with pytest.raises(TypeError, match="boolean mask"):
-        times.covered(np.array([0, 1]))  # row numbers would silently read as a mask
+        times.covered(np.array([0, 1]), limit_minutes=30)  # row numbers would silently read as a mask
     with pytest.raises(TypeError, match="boolean mask"):
         times.nearest_minutes(np.array([1]))
 
