@@ -32,3 +32,9 @@ def test_all_zero_weights_share_equally():
 def test_impossible_minimum_is_refused():
     with pytest.raises(ValueError):
         largest_remainder(2, [1, 1, 1], minimum=1)
+
+
+@pytest.mark.parametrize("weights", [[], [[1, 2], [3, 4]], [1, -1], [1, np.inf], [np.nan]])
+def test_weights_that_are_empty_not_flat_negative_or_not_finite_are_refused(weights):
+    with pytest.raises(ValueError):
+        largest_remainder(3, weights)

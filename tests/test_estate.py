@@ -132,3 +132,25 @@ def test_partner_schools_are_the_state_schools_open_in_spring_2015():
     assert kept["establishment_group_2016"].isin(PARTNER_GROUPS).all()
     assert schools["urn"].is_monotonic_increasing
     assert 3_000 < (schools["x"] - 350_000).abs().max() < 60_000  # in Lancashire, in metres
+
+
+def test_each_pick_counts_in_its_districts_quotient_dhondt_in_full():
+    # D1 400 children (4 clusters of 100), D2 180 (3 of 60): quotients 400, 200 (D1), 180 (D2),
+    # 133 (D1), 100 (D1), 90 (D2)
+    points = _points([(x, 100, 0, D1) for x in (0, 10_000, 20_000, 30_000)]
+                     + [(x, 60, 0, D2) for x in (40_000, 50_000, 60_000)])
+    schools = _schools([(i + 1, x, "primary", D1) for i, x in enumerate((0, 10_000, 20_000, 30_000))]
+                       + [(i + 5, x, "primary", D2) for i, x in enumerate((40_000, 50_000, 60_000))])
+    for count, expected in ((2, {D1: 2}), (4, {D1: 3, D2: 1}), (6, {D1: 4, D2: 2})):
+        picks = _pick(estate._CHILDREN, count, _register(), schools, points, WALK, 30, set())
+        assert picks["district_code"].value_counts().to_dict() == expected, count
+
+
+def test_children_reached_by_any_earlier_pick_bring_no_gain_later():
+    # A and B stand at the same 100 children; C at 50, D at 10: after A, B brings nothing
+    points = _points([(0, 100, 0, D1), (10_000, 50, 0, D1), (20_000, 10, 0, D1)])
+    schools = _schools([(1, 0, "primary", D1), (2, 0, "primary", D1), (3, 10_000, "primary", D1),
+                        (4, 20_000, "primary", D1)])
+    picks = _pick(estate._CHILDREN, 3, _register(), schools, points, WALK, 30, set())
+    assert picks["urn"].tolist() == [1, 3, 4]
+    assert picks["gain"].tolist() == [100.0, 50.0, 10.0]

@@ -132,3 +132,13 @@ def test_a_building_outside_the_county_is_named_by_its_line_in_the_file(tmp_path
         _locate_sites(read_user_sites(path, costs), load_lsoas(1.0), path, 500.0)
     assert (caught.value.row, caught.value.field) == (4, "easting")
     assert "'Boat' at (320000, 430000) is outside Lancashire-12" in str(caught.value)
+
+
+def test_frames_in_another_crs_or_points_out_of_order_are_refused(tiny):
+    with pytest.raises(ValueError, match="sites must be in EPSG:27700"):
+        dataclasses.replace(tiny, sites=tiny.sites.to_crs("EPSG:4326"))
+    renumbered = tiny.demand_points.assign(point_id=[0, 2, 1])
+    with pytest.raises(ValueError, match="point_id must equal the row position"):
+        dataclasses.replace(tiny, demand_points=renumbered)
+    with pytest.raises(ValueError, match="walk times stop short of the access standard"):
+        dataclasses.replace(tiny, config=GeodataConfig(walk_limit_minutes=90))

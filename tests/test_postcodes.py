@@ -67,3 +67,22 @@ def test_the_postcode_areas_read_hold_every_lancashire_postcode():
     lancashire = everywhere[everywhere["district_code"].isin(list(DISTRICTS)) & everywhere["x"].notna()]
     assert len(read_postcode_directory()) == len(lancashire) > 45_000
     assert set(lancashire["key"].str[0]) <= set(LANCASHIRE_LETTERS)
+
+
+def test_need_at_a_point_is_its_children_times_its_lsoas_need_weight():
+    lsoas = grid_lsoas(2, 1, children=[100, 60])
+    lsoas["need_weight"] = [1.5, 0.5]
+    pcs = _postcodes([("A1", 100, 100), ("A2", 700, 700), ("B1", 1500, 500)])
+    points, _ = build_demand_points(pcs, lsoas, shared_location_threshold=10)
+    expected = points["population_0_19"] * points["lsoa11cd"].map({"L000": 1.5, "L001": 0.5})
+    assert points["need"].tolist() == expected.tolist()
+    assert points["need"].sum() == 100 * 1.5 + 60 * 0.5
+
+
+def test_the_snap_distance_is_the_one_given():
+    lsoas = grid_lsoas(1, 1, children=[10])
+    pcs = _postcodes([("IN", 500, 500), ("COAST", 1100, 500)])  # 100 m off the edge
+    _, near = build_demand_points(pcs, lsoas, shared_location_threshold=10, snap_metres=150)
+    _, strict = build_demand_points(pcs, lsoas, shared_location_threshold=10, snap_metres=50)
+    assert (near.snapped_to_nearest_lsoa, near.dropped_outside_lsoas) == (1, 0)
+    assert (strict.snapped_to_nearest_lsoa, strict.dropped_outside_lsoas) == (0, 1)
