@@ -285,6 +285,13 @@ def test_the_register_keeps_service_buildings_and_drops_homes_and_former_sites()
     assert len(sites) == 131 - 9 - 10 - report["not_geocoded_in_lancashire"]
     assert not sites["name"].str.contains("Children's Home|Former|\\(CAT\\)").any()
     assert sites["x"].notna().all() and sites["district_code"].str.startswith("E0700012").any()
+    assert report["not_geocoded_in_lancashire"] == 1
+    assert report["not_geocoded_names"] == ["Burnley Pike Hill Library (BB10)"]
+    assert report["register_sites"] == len(sites) == 111
+    assert list(sites.columns) == list(SITE_COLUMNS)
+    assert sites["site_id"].str.fullmatch(r"LCC-\d+").all() and sites["site_id"].is_unique
+    assert (sites["owner"] == "LCC").all() and not sites["stand_in"].any()
+    assert sites.index.equals(pd.RangeIndex(len(sites)))
 
 
 def test_the_register_youth_zones_are_exactly_the_zone_buildings_not_the_family_hubs_sharing_one():
