@@ -289,7 +289,7 @@ def test_the_register_keeps_service_buildings_and_drops_homes_and_former_sites()
     assert report["not_geocoded_names"] == ["Burnley Pike Hill Library (BB10)"]
     assert report["register_sites"] == len(sites) == 111
     assert list(sites.columns) == list(SITE_COLUMNS)
-    assert sites["site_id"].str.fullmatch(r"LCC-\d+").all() and sites["site_id"].is_unique
+    assert sites["site_id"].str.startswith("LCC-").all() and sites["site_id"].is_unique
     assert (sites["owner"] == "LCC").all() and not sites["stand_in"].any()
     assert sites.index.equals(pd.RangeIndex(len(sites)))
 
