@@ -88,7 +88,8 @@ Check = Callable[[Path, Run, "Context"], "str | None"]
 class Case:
     """One thing a user might do wrong, and what the right outcome is.
 
-    ``expect`` is ``refuse`` (bad input: exit ``code`` and one line naming one of ``names``),
+    ``expect`` is ``refuse`` (bad input: exit ``code`` and one line naming one of ``names``,
+    each 'a|b' for either or 'a&b' for both),
     ``handle`` (exit 0, a warning matching ``warn`` if given, at most ``max_warnings``, and
     ``check`` passes), ``flag`` (bad input the run may live with: a clear refusal, or exit 0
     with a warning matching ``warn``) or ``safe`` (signal cases: ``check`` passes).
@@ -162,11 +163,11 @@ def make_dir(name: str, *, files: dict[str, str] | None = None, mode: int | None
     return setup
 
 
-def unreadable(name: str) -> Setup:
+def unreadable_sites() -> Setup:
+    """A good buildings CSV that nobody may read (chmod 000)."""
     def setup(folder: Path, ctx: Context) -> None:
         sites_csv(GOOD_ROW)(folder, ctx)
-        (folder / "buildings.csv").rename(folder / name)
-        (folder / name).chmod(0)
+        (folder / "buildings.csv").chmod(0)
     return setup
 
 
@@ -185,13 +186,6 @@ def earlier_export(extra: str | None = None) -> Setup:
         if extra:
             (folder / RESULTS / extra).write_text("from an older version\n")
         make_dir(SIBLING, files={"notes.txt": "mine, not earlyhelp's\n"})(folder, ctx)
-    return setup
-
-
-def combine(*setups: Setup) -> Setup:
-    def setup(folder: Path, ctx: Context) -> None:
-        for step in setups:
-            step(folder, ctx)
     return setup
 
 
@@ -317,15 +311,19 @@ CELL_METRES = 480.0  # every home is then within 240 m of a cell edge (the check
 
 
 def cell_edges(xy: Any) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-    """The edges (corner to corner) of the grid cells holding any of the points ``xy``."""
+    """Streets along the edges of the 480 m grid cells holding any of the points ``xy``, and
+    main roads joining them: every fifth grid row and column across their extent. Each street
+    runs corner to corner, so streets meet at shared vertices, as the network needs."""
     import numpy as np
 
     cells = np.unique(np.floor(xy / CELL_METRES).astype(int), axis=0)
     edges = set()
     for i, j in cells:
         corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)]
-        for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
-            edges.add(tuple(sorted((a, b))))
+        edges.update(tuple(sorted(pair)) for pair in itertools.pairwise(corners + corners[:1]))
+    (i0, j0), (i1, j1) = cells.min(axis=0), cells.max(axis=0) + 1
+    edges.update(((i, j), (i + 1, j)) for j in range(j0, j1 + 1, 5) for i in range(i0, i1))
+    edges.update(((i, j), (i, j + 1)) for i in range(i0, i1 + 1, 5) for j in range(j0, j1))
     return [((a[0] * CELL_METRES, a[1] * CELL_METRES), (b[0] * CELL_METRES, b[1] * CELL_METRES))
             for a, b in sorted(edges)]
 
@@ -347,7 +345,7 @@ def lines(segments: list[Any]) -> Any:
 
 
 def street_grid(ctx: Context) -> Any:
-    """A connected street grid over every occupied 480 m cell of the county."""
+    """A street grid over every occupied 480 m cell of the county, joined by main roads."""
     return lines(cell_edges(homes_and_buildings(ctx)))
 
 
@@ -454,9 +452,11 @@ def svg_file(name: str) -> Check:
 
 
 def unchanged(name: str, text: str) -> Check:
+    """``name`` still holds exactly ``text`` (as :func:`write_text` wrote it, CRLF and all)."""
     def check(folder: Path, run: Run, ctx: Context) -> str | None:
         path = folder / name
-        return None if path.is_file() and path.read_text() == text else f"{name} was changed"
+        same = path.is_file() and path.read_bytes() == text.encode()
+        return None if same else f"{name} was changed"
     return check
 
 
@@ -626,7 +626,7 @@ def site_cases() -> list[Case]:
         ("directory", "a folder instead of a file", "refuse", make_dir("buildings.csv"), {}),
         ("missing-file", "a file that does not exist", "refuse", None, {"quick": True}),
         ("no-permission", "a file the user may not read (chmod 000; run without root's override)",
-         "refuse", unreadable("buildings.csv"), {"unprivileged": True}),
+         "refuse", unreadable_sites(), {"unprivileged": True}),
     ]
     cases = []
     for name, description, expect, setup, options in table:
@@ -778,7 +778,7 @@ def output_cases() -> list[Case]:
          (*export, "notes.txt/res"), notes, {"names": "notes.txt", "code": 1}),
         ("export-read-only-parent", "export --out ro/res, ro/ read-only (no root override)",
          "refuse", (*export, "ro/res"), make_dir("ro", mode=0o555),
-         {"names": "ro", "code": 1, "unprivileged": True}),
+         {"names": "/ro/", "code": 1, "unprivileged": True}),
     ]
     return [Case(name=f"out-{name}", group="outputs", description=description, args=args,
                  expect=expect, setup=setup,
@@ -1048,12 +1048,17 @@ def unprivileged_prefix(root: Path) -> tuple[list[str] | None, str]:
     return None, "running as root without unshare -U, so a permission cannot be simulated honestly"
 
 
-def prepare(root: Path, cache: Path, timeout: float) -> Context:
-    """Build the shared cache, a reference export (to copy and to compare with), and time an
-    export, which sets when the signals are sent."""
+def current_cache_key() -> str:
+    """The cache key of the default geography: it changes with the package's code and data."""
     from geodata import GeodataConfig
     from geodata.cache import cache_key
 
+    return cache_key(GeodataConfig().for_build())
+
+
+def prepare(root: Path, cache: Path, timeout: float) -> Context:
+    """Build the shared cache, a reference export (to copy and to compare with), and time an
+    export, which sets when the signals are sent."""
     work = root / "prepare"
     work.mkdir(parents=True)
     env = {**os.environ, "EARLYHELP_CACHE": str(cache)}
@@ -1068,7 +1073,7 @@ def prepare(root: Path, cache: Path, timeout: float) -> Context:
     return Context(root=root, cache=cache, template=work / "template",
                    baseline=json.loads((work / "template" / "summary.json").read_text()),
                    export_seconds=sum(seconds) / len(seconds), unprivileged=prefix,
-                   unprivileged_why=why, cache_key=cache_key(GeodataConfig().for_build()),
+                   unprivileged_why=why, cache_key=current_cache_key(),
                    timeout=timeout)
 
 
@@ -1185,6 +1190,10 @@ def main(argv: list[str] | None = None) -> int:
             one(case)
         ordered = [outcomes[c.name] for c in cases]
         report(ordered, ctx)
+        if current_cache_key() != ctx.cache_key:
+            print("\nWARNING: the package's code or data changed while the campaign ran (someone "
+                  "edited the checkout), so later cases ran other code than the reference export "
+                  "was made with; rerun before trusting a difference from it")
         print(f"\ntook {time.perf_counter() - started:.0f} s", file=sys.stderr)
         if args.json:
             args.json.write_text(json.dumps({"counts": Counter(o.cls for o in ordered),
