@@ -1,5 +1,5 @@
 """``python -m earlyhelp``: the same as the ``earlyhelp`` command."""
 
-from earlyhelp.cli import main
+from earlyhelp.entry import main
 
 raise SystemExit(main())

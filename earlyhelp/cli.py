@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -25,7 +25,10 @@ EXIT_OK, EXIT_WRITE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code (see the EXIT_ constants)."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or a mistake _Parser.error has said in one line
+        return int(stop.code or EXIT_OK)
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_OK
@@ -63,8 +66,16 @@ def _warnings_as_lines() -> Iterator[None]:
         yield
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one line, like every other refusal (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"earlyhelp: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="earlyhelp",
         description="Early-help redesign model for Lancashire: geography, siting, case flow.",
     )

@@ -62,6 +62,7 @@ def check_results_target(path: str | os.PathLike[str]) -> Path:
     target = _absolute(path)
     if not target.name:
         raise OutputError(f"{target} cannot be a results folder: choose a new folder or an empty one")
+    check_writable_place(target)
     _recover(target)
     if target.is_symlink():
         why = "is a link, and earlyhelp does not write results through links"
@@ -72,6 +73,24 @@ def check_results_target(path: str | os.PathLike[str]) -> Path:
     else:
         why = f"holds files that earlyhelp did not write (it has no {MARKER}), so it will not replace them"
     raise OutputError(f"{target} {why}: choose a new folder or an empty one")
+
+
+def check_writable_place(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a path whose folder is a file or cannot be written in.
+
+    The nearest folder that exists on the way up must be a folder this user may write in (the
+    results are written beside ``path`` and the missing folders made there).
+    """
+    target = _absolute(path)
+    for ancestor in target.parents:
+        if not os.path.lexists(ancestor):
+            continue
+        if not ancestor.is_dir():
+            raise OutputError(f"{target} cannot be written: {ancestor} is a file, not a folder")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise OutputError(f"{target} cannot be written: this user may not write in {ancestor}; "
+                              "choose a folder you may write in")
+        return
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
-from earlyhelp.output import OutputError, replacing_file
+from earlyhelp.output import OutputError, check_writable_place, replacing_file
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in its published order: black, orange, sky
 #: blue, bluish green, yellow, blue, vermillion, reddish purple.
@@ -213,6 +213,7 @@ def figure_format(path: str | os.PathLike[str]) -> str:
                           f"{path.with_suffix('.png').name}")
     if path.is_dir():
         raise OutputError(f"{path} is a folder: name a chart file in it, e.g. {path / 'chart.png'}")
+    check_writable_place(path)
     return extension
 
 

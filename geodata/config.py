@@ -39,7 +39,7 @@ class RunningCosts(BaseModel):
     Give only the types you want to change: the others keep their defaults.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     children_centre: float = _cost(60000.0)
     children_family_centre: float = _cost(45000.0)
@@ -59,7 +59,7 @@ class RunningCosts(BaseModel):
 class GeodataConfig(BaseModel):
     """Everything that decides how the geography is built; the cache is keyed on it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     walk_limit_minutes: float = _param(
         WALK_MINUTES,

@@ -208,9 +208,25 @@ def _walk_model(config: GeodataConfig) -> WalkModel:
 
 
 def _check_user_files(config: GeodataConfig) -> None:
-    for path in (config.spa_boundaries, config.sites_file, config.walk_network):
-        if path is not None and not Path(path).exists():
+    """Refuse a user file that is missing, unreadable, or a folder where a CSV is wanted.
+
+    Before the cache key is made from the files' bytes, so the message is about the input.
+    """
+    spatial = (config.spa_boundaries, config.walk_network)  # a shapefile may come as a folder
+    for path in (p for p in (*spatial, config.sites_file) if p is not None):
+        path = Path(path)
+        if not path.exists():
             raise InputError(path, "file not found")
+        if path.is_dir() and path not in spatial:
+            raise InputError(path, "is a folder, not a file", expected="a CSV file")
+        try:
+            files = sorted(path.rglob("*")) if path.is_dir() else [path]
+            for file in (f for f in files if f.is_file()):
+                with file.open("rb") as handle:
+                    handle.read(1)
+        except OSError as exc:
+            raise InputError(path, f"cannot be read ({exc.strerror or exc})",
+                             expected="a file this user may read") from None
 
 
 def _build(config: GeodataConfig, walk_model: WalkModel) -> Geography:

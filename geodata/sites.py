@@ -211,6 +211,14 @@ def read_user_sites(
                   lambda i: "no postcode and no easting/northing",
                   "a postcode, or easting and northing")
     district = _districts(path, rows, postcodes, where["district_code"].to_numpy(object), grid)
+    x = np.where(no_grid, where["x"].to_numpy(float), grid[:, 0])
+    y = np.where(no_grid, where["y"].to_numpy(float), grid[:, 1])
+    same = pd.DataFrame({"name": raw["name"].str.lower(), "x": x, "y": y})
+    first = pd.Series(rows).groupby([same["name"].to_numpy(), x, y]).transform("first").to_numpy()
+    _refuse_first(path, rows, same.duplicated().to_numpy(), "name",
+                  lambda i: f"{raw['name'].iloc[i]!r} at the same place as row {first[i]}: the "
+                            "same building twice", "each building once (two services in one "
+                            "building are one candidate)")
     assumed = raw["annual_cost_gbp"].eq("")
     source = f"user file {Path(path).name}"
     return pd.DataFrame(
@@ -226,8 +234,8 @@ def read_user_sites(
             "stand_in": False,
             "source": source,
             "postcode": postcodes,
-            "x": np.where(no_grid, where["x"].to_numpy(float), grid[:, 0]),
-            "y": np.where(no_grid, where["y"].to_numpy(float), grid[:, 1]),
+            "x": x,
+            "y": y,
             "district_code": district,
         },
         index=raw.index,

@@ -125,3 +125,27 @@ def test_a_cache_that_cannot_be_written_warns_once_and_the_run_finishes(lancashi
     captured = capsys.readouterr()
     assert json.loads(captured.out)["population_0_19"] == 281_290
     assert captured.err.count("earlyhelp: warning:") == 1 and "EARLYHELP_CACHE" in captured.err
+
+
+def test_an_output_under_a_file_is_refused_before_building(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("earlyhelp.cli._geography", lambda args: pytest.fail("built before checking"))
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["geodata", "map", "--out", str(blocker / "map.png")]) == 2
+    assert "a_file is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_write_that_fails_midway_is_exit_1_naming_the_file_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from tests.fixtures import tiny_geography
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "map.png"))
+
+    monkeypatch.setattr("earlyhelp.cli._geography", lambda args: tiny_geography())
+    monkeypatch.setattr("matplotlib.figure.Figure.savefig", full)
+    assert main(["geodata", "map", "--out", str(tmp_path / "map.png")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"earlyhelp: error: cannot write {tmp_path / 'map.png'}: No space left on device")
+    assert list(tmp_path.iterdir()) == []

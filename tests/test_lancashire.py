@@ -229,14 +229,6 @@ def test_a_users_coarser_spas_are_used_and_their_departure_from_seed_003_is_name
     assert any(n.startswith("footprint Preston: 1 SPAs") for n in notes)
 
 
-def test_an_output_that_cannot_be_written_is_named(cache_dir, capsys, tmp_path):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("")
-    code = main(["geodata", "map", "--out", str(blocker / "map.png"), "--cache-dir", str(cache_dir)])
-    assert code == 1
-    assert "cannot write" in capsys.readouterr().err
-
-
 def test_a_users_buildings_can_replace_the_embedded_ones(tmp_path, cache_dir):
     path = tmp_path / "sites.csv"
     path.write_text("name,postcode,type,owner\nHall A,PR2 6HN,other,church\nHall B,BB11 1LW,other,church\n")

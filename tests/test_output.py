@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -335,3 +336,21 @@ def test_the_same_chart_saved_on_another_day_is_the_same_bytes(tmp_path, fmt, mo
         monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)  # what matplotlib stamps as the date
         paths.append(style.save(_figure(), tmp_path / f"chart{i}.{fmt}"))
     assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_a_place_under_a_file_is_refused_before_any_work(tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine")
+    for check in (check_results_target, style.figure_format):
+        with pytest.raises(OutputError, match=r"notes.txt is a file, not a folder"):
+            check(blocker / "deeper" / "out.png")
+    assert blocker.read_text() == "mine"
+
+
+def test_a_folder_this_user_may_not_write_in_is_refused_before_any_work(tmp_path, monkeypatch):
+    # as root, permissions do not bind; what the check asks the system is what is tested
+    monkeypatch.setattr(output.os, "access", lambda path, mode: Path(path) != tmp_path)
+    with pytest.raises(OutputError, match=f"may not write in {tmp_path}"):
+        check_results_target(tmp_path / "results")
+    with pytest.raises(OutputError, match=f"may not write in {tmp_path}"):
+        style.figure_format(tmp_path / "new" / "map.png")

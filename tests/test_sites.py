@@ -315,3 +315,12 @@ def test_a_register_type_without_a_running_cost_is_refused():
     costs = {kind: cost for kind, cost in COSTS.items() if kind != "library"}
     with pytest.raises(GeodataError, match="no cost for building type 'library'"):
         load_register_sites(costs)
+
+
+def test_the_same_building_pasted_twice_is_refused_naming_both_rows(tmp_path):
+    path = _csv(tmp_path, "name,postcode,type,owner\nHall,PR2 6HN,other,church\n"
+                          "Library,PR2 6HN,library,LCC\nhall,PR2 6HN,other,church\n")
+    with pytest.raises(InputError) as caught:
+        read_user_sites(path, COSTS)
+    assert (caught.value.row, caught.value.field) == (4, "name")
+    assert "'hall' at the same place as row 2: the same building twice" in str(caught.value)
