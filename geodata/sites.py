@@ -44,9 +44,6 @@ SITE_COLUMNS = (
     "district_code",
 )
 
-#: The four kinds of building in the 2015 estate of seed 003 section 3.
-ESTATE_ROLES = ("children_centre", "cc_satellite", "youth_zone", "young_peoples_centre")
-
 #: What each register type was in the 2015 estate (assumption; see README, 'The 2015 estate').
 REGISTER_ROLE_2015 = {
     "family_hub": "children_centre",
