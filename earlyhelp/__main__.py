@@ -1,5 +1,5 @@
 """``python -m earlyhelp``: the same as the ``earlyhelp`` command."""
 
-from earlyhelp.entry import main
+from earlyhelp.entry import command
 
-raise SystemExit(main())
+raise SystemExit(command())

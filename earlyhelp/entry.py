@@ -28,5 +28,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def command() -> int:
+    """The console script (and ``python -m earlyhelp``): :func:`main`, then nothing more.
+
+    Once the run has ended and said so, a stop during the interpreter's shutdown (closing
+    libraries, freeing memory) is ignored, so it cannot turn a finished run's exit code into
+    "killed by a signal".
+    """
+    code = main()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_IGN)
+    return code
+
+
 def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt(f"stopped by {signal.Signals(number).name}")

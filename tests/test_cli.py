@@ -149,3 +149,30 @@ def test_a_write_that_fails_midway_is_exit_1_naming_the_file_and_leaves_nothing(
     assert capsys.readouterr().err.strip() == (
         f"earlyhelp: error: cannot write {tmp_path / 'map.png'}: No space left on device")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_console_command_returns_mains_code_and_then_ignores_late_stops(monkeypatch):
+    import signal
+
+    from earlyhelp import entry
+
+    monkeypatch.setattr(entry, "main", lambda: 130)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert entry.command() == 130
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
+def test_the_entry_runs_the_command_line_and_restores_sigterm(capsys):
+    import signal
+
+    from earlyhelp import entry
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert entry.main(["geodata"]) == 0
+    assert "summary" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGTERM) is before
