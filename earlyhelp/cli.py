@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -18,8 +19,9 @@ from geodata import EarlyHelpError, EarlyHelpWarning, GeodataConfig, Geography, 
 from geodata.summary import geography_summary
 
 #: Exit codes: 0 done, 1 an output could not be written, 2 bad input (nothing written),
-#: 130 interrupted (Ctrl-C or SIGTERM; nothing half-written is left).
-EXIT_OK, EXIT_WRITE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: 130 interrupted (Ctrl-C or SIGTERM; nothing half-written is left), 141 the reader of the
+#: output stopped reading (``earlyhelp geodata summary | head``), as other Unix tools do.
+EXIT_OK, EXIT_WRITE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("earlyhelp: interrupted; nothing half-written was left and earlier results are "
               "as they were", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout's reader has gone: nothing to say, and nowhere to say it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except OSError as exc:  # an output that cannot be written: say which and why
         print(f"earlyhelp: error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_WRITE

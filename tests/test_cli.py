@@ -176,3 +176,14 @@ def test_the_entry_runs_the_command_line_and_restores_sigterm(capsys):
     assert entry.main(["geodata"]) == 0
     assert "summary" in capsys.readouterr().out
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly():
+    import subprocess
+    import sys
+
+    command = subprocess.Popen([sys.executable, "-m", "earlyhelp", "geodata", "parameters"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command.stdout.close()  # like `| head` having read what it wanted
+    assert command.wait(timeout=60) == 141
+    assert command.stderr.read() == b""
