@@ -187,3 +187,12 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly():
     command.stdout.close()  # like `| head` having read what it wanted
     assert command.wait(timeout=60) == 141
     assert command.stderr.read() == b""
+
+
+@pytest.mark.slow
+def test_the_readmes_python_example_runs(lancashire, cache_dir, monkeypatch):
+    import re
+
+    monkeypatch.setenv("EARLYHELP_CACHE", str(cache_dir))
+    block = re.search(r"From Python:\n\n```python\n(.*?)```", README.read_text(), re.S).group(1)
+    exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - the project's own README
