@@ -75,7 +75,7 @@ def geography_summary(geography: Geography, limit_minutes: float | None = None) 
             "district": row.district,
             "footprint": row.footprint,
             "population_0_19": int(row.population_0_19),
-            "need_index": round(float(row.need / row.population_0_19), 3),
+            "need_index": round(float(row.need / row.population_0_19), 3) if row.population_0_19 else 0.0,
             "imd_score": round(float(row.imd_score), 2),
             "need_band": row.need_band,
             "lsoas": int(row.n_lsoas),

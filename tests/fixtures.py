@@ -58,6 +58,7 @@ def tiny_geography(config: GeodataConfig | None = None) -> Geography:
     spas = gpd.GeoDataFrame(
         {
             "spa_id": ["Preston 1", "Preston 2", "Burnley 1"],
+            "name": ["Preston 1 (Ashton)", "Preston 2 (Fishwick)", "Burnley 1 (Bank Hall)"],
             "district": ["Preston", "Preston", "Burnley"],
             "footprint": ["Preston", "Preston", "Burnley and Pendle"],
             "population_0_19": [40, 0, 60],
@@ -67,6 +68,7 @@ def tiny_geography(config: GeodataConfig | None = None) -> Geography:
             "n_lsoas": [1, 1, 1],
             "area_km2": [100.0, 100.0, 100.0],
             "compactness": [0.79, 0.79, 0.79],
+            "crosses_districts": [False, False, False],
         },
         geometry=[box(0, 0, 10_000, 10_000), box(10_000, 0, 20_000, 10_000),
                   box(20_000, 0, 30_000, 10_000)],
