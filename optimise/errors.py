@@ -1,0 +1,13 @@
+"""Errors of the siting layer that the user can fix (the command line prints each as one line)."""
+
+from __future__ import annotations
+
+from geodata.errors import EarlyHelpError
+
+
+class OptimiseError(EarlyHelpError):
+    """Any failure of the siting layer that is the input's fault, not the code's."""
+
+
+class InfeasiblePlan(OptimiseError):
+    """The asked-for plan cannot exist (the message carries the numbers that rule it out)."""
