@@ -37,7 +37,7 @@ from shapely.geometry.polygon import orient
 from earlyhelp import style
 from earlyhelp.charts import coverage_chart
 from geodata import Geography
-from geodata.districts import FOOTPRINTS
+from geodata.seed003 import FOOTPRINTS
 
 #: Label of the stand-in buildings in the legend.
 STAND_IN_LABEL = "Stand-in (2015 estate, at a school)"

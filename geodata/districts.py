@@ -1,16 +1,13 @@
 """The 12 districts of Lancashire County Council and the footprint each belongs to.
 
-The footprints and SPA counts are seed 003's (:mod:`geodata.seed003`); they are re-exported here
-because the geography is where they are applied.
+The footprints themselves are seed 003's (:data:`geodata.seed003.FOOTPRINTS`).
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
-from geodata.seed003 import FOOTPRINTS, SPA_COUNT
-
-__all__ = ["DISTRICTS", "FOOTPRINTS", "SPA_COUNT", "footprint_of"]
+from geodata.seed003 import FOOTPRINTS
 
 #: ONS codes (LAD19) of the 12 districts of Lancashire County Council, E07000117 to E07000128.
 DISTRICTS: MappingProxyType[str, str] = MappingProxyType(

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.districts import FOOTPRINTS, SPA_COUNT
 from geodata.errors import EarlyHelpWarning
 from geodata.lsoas import load_lsoas
+from geodata.seed003 import FOOTPRINTS, SPA_COUNT
 from geodata.spas import (
     balance_regions,
     contiguity,
