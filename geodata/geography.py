@@ -172,7 +172,7 @@ def build_geography(
     if hit is not None:
         geography = replace(hit, config=config)
     else:
-        geography = _build_recording_warnings(config, walk_model or _walk_model(config))
+        geography = _build_recording_warnings(config, walk_model)
         if cacheable:
             cache.store(directory, key, replace(geography, config=config.for_build()))
     for message in geography.warnings:
@@ -180,8 +180,9 @@ def build_geography(
     return geography
 
 
-def _build_recording_warnings(config: GeodataConfig, walk_model: WalkModel) -> Geography:
-    """Build, keeping the EarlyHelpWarnings raised on the way in the geography itself.
+def _build_recording_warnings(config: GeodataConfig, walk_model: WalkModel | None) -> Geography:
+    """Build, keeping the EarlyHelpWarnings raised on the way (reading a walk network included)
+    in the geography itself.
 
     If the build fails, they are said at once, before the error (a file read as Windows-1252
     and then refused should say both).
@@ -191,7 +192,7 @@ def _build_recording_warnings(config: GeodataConfig, walk_model: WalkModel) -> G
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", EarlyHelpWarning)
-            built = _build(config, walk_model)
+            built = _build(config, walk_model or _walk_model(config))
     finally:
         for w in caught:
             if built is None or not issubclass(w.category, EarlyHelpWarning):

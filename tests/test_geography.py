@@ -142,3 +142,17 @@ def test_frames_in_another_crs_or_points_out_of_order_are_refused(tiny):
         dataclasses.replace(tiny, demand_points=renumbered)
     with pytest.raises(ValueError, match="walk times stop short of the access standard"):
         dataclasses.replace(tiny, config=GeodataConfig(walk_limit_minutes=90))
+
+
+def test_warnings_from_reading_the_walk_network_are_kept_too(tmp_path, monkeypatch):
+    def read_network(config):
+        warnings.warn("streets.gpkg: 2 of 5 features hold no line and were left out", EarlyHelpWarning,
+                      stacklevel=1)
+        return None
+
+    monkeypatch.setattr("geodata.geography._walk_model", read_network)
+    monkeypatch.setattr("geodata.geography._build", lambda config, walk: tiny_geography(config))
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        geography = build_geography(GeodataConfig(), cache_dir=tmp_path, use_cache=False)
+    assert geography.warnings == ("streets.gpkg: 2 of 5 features hold no line and were left out",)
