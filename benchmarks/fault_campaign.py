@@ -690,11 +690,7 @@ def spa_cases() -> list[Case]:
         ("one-polygon", "the whole county as one polygon (summary must list departures)",
          "handle", gpkg(whole_county), "spas.gpkg", {"check": says_departure}),
     ]
-    return [Case(name=f"spa-{name}", group="spa files", description=description,
-                 args=(*SUMMARY, "--spa-boundaries", file), expect=expect, setup=setup,
-                 names=(file,), warn=options.get("warn"), check=options.get("check"),
-                 quick=options.get("quick", False))
-            for name, description, expect, setup, file, options in table]
+    return _file_cases("spa", "spa files", "--spa-boundaries", table)
 
 
 def network_cases() -> list[Case]:
@@ -719,8 +715,15 @@ def network_cases() -> list[Case]:
         ("empty-file", "an empty file (0 bytes) named .gpkg", "refuse",
          write_bytes("ways.gpkg", b""), "ways.gpkg", {}),
     ]
-    return [Case(name=f"network-{name}", group="walk networks", description=description,
-                 args=(*SUMMARY, "--walk-network", file), expect=expect, setup=setup,
+    return _file_cases("network", "walk networks", "--walk-network", table)
+
+
+def _file_cases(prefix: str, group: str, option: str,
+                table: list[tuple[str, str, str, Setup, str, dict[str, Any]]]) -> list[Case]:
+    """Cases that hand one file to ``geodata summary OPTION FILE``, from a table of
+    (name, description, expect, setup, file, options)."""
+    return [Case(name=f"{prefix}-{name}", group=group, description=description,
+                 args=(*SUMMARY, option, file), expect=expect, setup=setup,
                  names=(file,), warn=options.get("warn"), check=options.get("check"),
                  quick=options.get("quick", False))
             for name, description, expect, setup, file, options in table]
