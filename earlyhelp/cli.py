@@ -108,6 +108,23 @@ def _parser() -> argparse.ArgumentParser:
     _geography_options(export)
     export.set_defaults(run=_export)
 
+    siting = layers.add_parser(
+        "optimise", help="site centres, sessions, outreach venues and staff for a scenario "
+        "and write a results folder (plan, summary, coverage, costs)")
+    siting.add_argument("scenario", type=Path, metavar="SCENARIO.yaml",
+                        help="a scenario file, e.g. scenarios/proposal-2016.yaml")
+    siting.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="a new or empty folder, or one this command wrote before (replaced whole)")
+    siting.add_argument("--options", type=int, default=None, metavar="K",
+                        help="K alternative plans, each differing from the others by at least "
+                        "siting.options_min_difference centres (default: the scenario's, 1)")
+    siting.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="stop each objective's solve after this long and report the best "
+                        "plan found with its bound and gap (default: the scenario's)")
+    siting.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _cache_options(siting)
+    siting.set_defaults(run=_optimise)
+
     params = actions.add_parser(
         "parameters", help="every parameter, seed-003 figure and method constant, with its source")
     params.add_argument("--json", action="store_true", help="print JSON")
@@ -132,6 +149,10 @@ def _geography_options(command: argparse.ArgumentParser) -> None:
     group.add_argument("--walk-horizon", type=float, default=None,
                        help="how far walking times are computed (default 60 minutes, or the "
                        "standard if longer; at most 120)")
+    _cache_options(group)
+
+
+def _cache_options(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     group.add_argument("--cache-dir", type=Path, default=None,
                        help="where built geographies are kept (default ~/.cache/earlyhelp)")
     group.add_argument("--no-cache", action="store_true", help="build afresh, keep nothing")
@@ -185,6 +206,62 @@ def _export(args: argparse.Namespace) -> int:
         names.append(save_coverage_chart(geography, work / "coverage_by_district.png").name)
     print(f"written to {args.out}: {', '.join(names)}")
     return 0
+
+
+def _optimise(args: argparse.Namespace) -> int:
+    from earlyhelp.output import replacing_directory
+    from earlyhelp.progress import Steps
+    from earlyhelp.results import write_siting
+    from earlyhelp.scenario import load_scenario, with_overrides
+    from optimise.siting import plan_options, siting_inputs
+
+    scenario = with_overrides(load_scenario(args.scenario), "siting", {
+        "options": args.options, "time_limit_seconds": args.time_limit})
+    check_results_target(args.out)  # refuse a folder we did not write before the work
+    steps = Steps(quiet=args.quiet)
+    steps("building the geography")
+    geography = build_geography(scenario.geography, cache_dir=args.cache_dir,
+                                use_cache=not args.no_cache)
+    steps("reading the candidate centres and outreach venues")
+    inputs = siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
+    plans = plan_options(inputs, progress=steps)
+    steps("writing the results")
+    with replacing_directory(args.out) as work:
+        write_siting(plans, scenario, work)
+    steps.done()
+    print(format_siting(plans[0].summary(), len(plans), args.out))
+    return EXIT_OK
+
+
+def format_siting(summary: dict[str, Any], options: int, folder: Path) -> str:
+    """The plan's headline figures for the terminal."""
+    solver = summary["solver"]
+    budget = summary["budget_gbp"]
+    money = f"£{summary['annual_cost_gbp']:,.0f} a year"
+    if budget is not None:
+        word = "under" if summary["headroom_gbp"] >= 0 else "OVER"
+        money += f", £{abs(summary['headroom_gbp']):,.0f} {word} the £{budget:,.0f} envelope"
+    gap = "" if solver["status"] == "optimal" else f" (best bound {solver['best_bound']:,.1f}, gap {solver['gap']:.2%})"
+    lines = [
+        f"plan: {solver['status']}{gap}, {solver['seconds']:.1f} s with {solver['name']}",
+        f"  centres: {summary['centres_open']} ({summary['enhanced_centres']} enhanced); "
+        f"sessions a week: {summary['sessions_per_week']} ({summary['outreach_sessions']} as "
+        f"outreach at {summary['outreach_venues']} venues)",
+        f"  staff: {summary['fte_total']:g} FTE = {summary['fte_frontline']:g} frontline + "
+        f"{summary['fte_management']:g} management + {summary['fte_support']:g} support",
+        f"  cost: {money}; 2015: £{summary['baseline_cost_gbp']:,.0f}",
+        f"  within {summary['walk_limit_minutes']:g} minutes' walk: "
+        f"{summary['population_within_walk']:,.0f} children by a centre, "
+        f"{summary['population_outreach_only']:,.0f} by outreach only, "
+        f"{summary['population_beyond_walk']:,.0f} beyond "
+        f"(need-weighted coverage {summary['coverage_share']:.1%})",
+        f"  2015 buildings: {summary['existing_buildings_kept']} kept, "
+        f"{summary['existing_buildings_closed']} closed",
+    ]
+    if options > 1:
+        lines.append(f"  {options} options: see summary.json and option_K_plan.csv")
+    lines.append(f"written to {folder}")
+    return "\n".join(lines)
 
 
 def _parameters(args: argparse.Namespace) -> int:

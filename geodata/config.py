@@ -25,7 +25,8 @@ QUERY_TIME_FIELDS = ("walk_limit_minutes",)
 MAX_SITE_COST_GBP = 2_000_000.0
 
 
-def _param(default: Any, description: str, source: str, **kwargs: Any) -> Any:
+def sourced_field(default: Any, description: str, source: str, **kwargs: Any) -> Any:
+    """A pydantic field that carries its source (listed by the parameter tables)."""
     return Field(default, description=description, json_schema_extra={SOURCE_KEY: source}, **kwargs)
 
 
@@ -61,7 +62,7 @@ class GeodataConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    walk_limit_minutes: float = _param(
+    walk_limit_minutes: float = sourced_field(
         WALK_MINUTES,
         "Access standard: a family within this walk of a building counts as reached. It is "
         "asked of the walking times when they are used, so it never changes the buildings, "
@@ -71,7 +72,7 @@ class GeodataConfig(BaseModel):
         gt=0,
         le=120,
     )
-    walk_horizon_minutes: float = _param(
+    walk_horizon_minutes: float = sourced_field(
         60.0,
         "How far walking times are computed: every home-building pair within this walk is "
         "kept, so any standard up to it can be asked, and a mean or capped walk can be "
@@ -81,14 +82,14 @@ class GeodataConfig(BaseModel):
         gt=0,
         le=120,
     )
-    walk_speed_kmh: float = _param(
+    walk_speed_kmh: float = sourced_field(
         4.8,
         "Walking speed used to turn distance into time.",
         "DfT Journey Time Statistics, notes and definitions: walking speed 4.8 km/h.",
         gt=0,
         le=10,
     )
-    circuity: float = _param(
+    circuity: float = sourced_field(
         1.3,
         "Ratio of walking-route distance to straight-line distance.",
         "Assumption: detour indices for walking in English towns are typically 1.2-1.4; 1.3 "
@@ -97,7 +98,7 @@ class GeodataConfig(BaseModel):
         ge=1,
         le=3,
     )
-    shared_location_threshold: int = _param(
+    shared_location_threshold: int = sourced_field(
         10,
         "A grid reference shared by this many postcodes or more is treated as a PO box, large "
         "user or low-precision placement, and gets no resident population.",
@@ -106,7 +107,7 @@ class GeodataConfig(BaseModel):
         "postcodes are sorting offices, PO boxes and large users.",
         ge=2,
     )
-    need_gradient: float = _param(
+    need_gradient: float = sourced_field(
         1.0,
         "Exponent on the LSOA's IMD score relative to the county mean when weighting children "
         "by need: 0 counts every child equally, 1 makes need proportional to the score.",
@@ -116,7 +117,7 @@ class GeodataConfig(BaseModel):
         ge=0,
         le=3,
     )
-    need_high_percentile: float = _param(
+    need_high_percentile: float = sourced_field(
         80.0,
         "An SPA whose child-weighted IMD score is at or above this national percentile of LSOA "
         "scores is banded 'high' need.",
@@ -125,7 +126,7 @@ class GeodataConfig(BaseModel):
         gt=50,
         lt=100,
     )
-    need_low_percentile: float = _param(
+    need_low_percentile: float = sourced_field(
         50.0,
         "An SPA whose child-weighted IMD score is below this national percentile is banded "
         "'low' need; between the two it is 'middle'.",
@@ -133,7 +134,7 @@ class GeodataConfig(BaseModel):
         gt=0,
         lt=100,
     )
-    spa_balance_tolerance: float = _param(
+    spa_balance_tolerance: float = sourced_field(
         0.15,
         "Largest allowed gap between an SPA's population 0-19 and its district's mean SPA "
         "population, as a share of that mean.",
@@ -141,7 +142,7 @@ class GeodataConfig(BaseModel):
         gt=0,
         le=1,
     )
-    running_cost_gbp: RunningCosts = _param(
+    running_cost_gbp: RunningCosts = sourced_field(
         RunningCosts(),
         "Annual running cost (premises, utilities, caretaking) of a building by its type, in "
         "pounds; for a library, school or other partner building it is the early-help share "
@@ -151,7 +152,7 @@ class GeodataConfig(BaseModel):
         "roughly 100-150 pounds per m2 a year. A user's CSV can state each building's cost. The "
         f"upper bound: the whole new service has {BUDGET_GBP:,} pounds a year (seed 003).",
     )
-    postcode_snap_metres: float = _param(
+    postcode_snap_metres: float = sourced_field(
         500.0,
         "A postcode this close to an LSOA polygon but outside every one (a coast or estuary "
         "clipped by the generalised boundaries) joins the nearest LSOA; further out it is "
@@ -161,7 +162,7 @@ class GeodataConfig(BaseModel):
         ge=0,
         le=5000,
     )
-    site_snap_metres: float = _param(
+    site_snap_metres: float = sourced_field(
         500.0,
         "A building this close to Lancashire-12 but outside every LSOA polygon joins the "
         "nearest LSOA; further out it is refused as outside the county.",
@@ -169,7 +170,7 @@ class GeodataConfig(BaseModel):
         ge=0,
         le=5000,
     )
-    spa_file_snap_metres: float = _param(
+    spa_file_snap_metres: float = sourced_field(
         1000.0,
         "With a user's SPA file, an LSOA whose population-weighted centroid lies outside every "
         "SPA polygon joins the nearest SPA within this distance.",
@@ -177,7 +178,7 @@ class GeodataConfig(BaseModel):
         ge=0,
         le=10000,
     )
-    network_segment_metres: float = _param(
+    network_segment_metres: float = sourced_field(
         25.0,
         "With a walk network, straight segments longer than this are split, so that a home or "
         "building midway along a street joins the network at most half this far away.",
@@ -185,26 +186,26 @@ class GeodataConfig(BaseModel):
         gt=0,
         le=500,
     )
-    spa_boundaries: Path | None = _param(
+    spa_boundaries: Path | None = sourced_field(
         None,
         "A user's own SPA boundary file (GeoPackage, GeoJSON or shapefile) with a 'spa_id' "
         "field; it replaces the built SPAs.",
         "User input.",
     )
-    sites_file: Path | None = _param(
+    sites_file: Path | None = sourced_field(
         None,
         "A user's CSV of buildings: name, postcode or easting/northing, type, owner, "
         "annual_cost_gbp.",
         "User input.",
     )
-    walk_network: Path | None = _param(
+    walk_network: Path | None = sourced_field(
         None,
         "A line file (GeoPackage, GeoJSON or shapefile) of walkable paths and streets, e.g. an "
         "OpenStreetMap extract; walking times then follow it instead of straight lines x "
         "circuity.",
         "User input.",
     )
-    sites_mode: Literal["extend", "replace"] = _param(
+    sites_mode: Literal["extend", "replace"] = sourced_field(
         "extend",
         "Whether the user's buildings are added to the embedded ones or replace them.",
         "User choice.",

@@ -116,6 +116,14 @@ class Geography:
         reached = children.where(self.covered(sites, limit_minutes), 0)
         return reached.groupby(points[column]).sum() / children.groupby(points[column]).sum()
 
+    def walk_times_to(self, xy: ArrayLike) -> WalkTimes:
+        """Walking times from every demand point to other places (``xy``: n x 2 eastings and
+        northings), within the horizon and by the geography's walk model, so that a venue or a
+        greenfield site is measured as the buildings are (a walk network is read again)."""
+        places = np.asarray(xy, dtype=float).reshape(-1, 2)
+        points = self.demand_points[["x", "y"]].to_numpy()
+        return _walk_model(self.config).walk_times(points, places, self.config.walk_horizon_minutes)
+
     def spas_per_footprint(self) -> dict[str, int]:
         """SPAs in each of seed 003's footprints."""
         return {name: int((self.spas["footprint"] == name).sum()) for name in FOOTPRINTS}

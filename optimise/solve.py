@@ -12,13 +12,17 @@ the one exception: where the clock stops the search depends on the machine.
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
 import re
+import sys
 import tempfile
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -170,7 +174,7 @@ def _solve_highs(
 ) -> tuple[NDArray | None, float, float, str]:
     import highspy
 
-    highs = highspy.Highs()
+    highs = _new_highs()
     for option, value in (("output_flag", False), ("random_seed", RANDOM_SEED),
                           ("threads", THREADS), ("mip_rel_gap", float(mip_gap or 0.0)),
                           ("time_limit", float(time_limit) if time_limit else highspy.kHighsInf)):
@@ -217,6 +221,33 @@ def _solve_highs(
     if status == OPTIMAL and found and not math.isfinite(bound):  # solved without branching
         bound = objective
     return x, objective, bound, status
+
+
+_banner_shown = False
+
+
+def _new_highs() -> Any:
+    """A HiGHS instance. The first one in a process prints HiGHS's copyright banner straight to
+    file descriptor 1 (not through Python), which would break a command's output: that one is
+    made with descriptor 1 pointed at /dev/null."""
+    import highspy
+
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highs = highspy.Highs()
+        ctypes.CDLL(None).fflush(None)  # what C buffered goes to /dev/null too
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    _banner_shown = True
+    return highs
 
 
 def _solve_cbc(

@@ -88,6 +88,7 @@ def tiny_geography(config: GeodataConfig | None = None) -> Geography:
             "role_2015": [None, "children_centre", "youth_zone", "cc_satellite"],
             "owner": ["LCC", "LCC", "LCC", "School"],
             "stand_in": [False, False, False, True],
+            "annual_cost_gbp": [15_000.0, 60_000.0, 80_000.0, 10_000.0],
             "district": ["Preston", "Preston", "Preston", "Burnley"],
             "spa_id": ["Preston 1", "Preston 2", "Preston 2", "Burnley 1"],
             "x": xy[:, 0],

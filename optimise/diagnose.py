@@ -1,0 +1,197 @@
+"""Why no plan meets the rules, and by how much: a diagnosis instead of "infeasible".
+
+First the arithmetic a planner can check by hand (the SPA minimums against the number of
+centres, an SPA with too few candidates, locks against limits). If that passes, the programme
+is solved again with one rule at a time made elastic: its rows may be broken at a price, and
+the least breach is what that rule is short by (pounds over the envelope, children who would
+miss the walk standard, outreach sessions that would close the gap, centres over or under a
+count). Every rule whose relaxation alone makes a plan possible is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix, hstack
+
+from optimise.errors import InfeasiblePlan
+from optimise.programme import Grouped, Rules, SitingProblem, build_model
+from optimise.solve import INFEASIBLE, choose_solver, solve_mip
+
+#: Rules the elastic search relaxes, in the order the diagnosis lists them.
+RELAXABLE = ("budget", "walk_standard", "outreach", "centres", "spa_limits", "enhanced")
+
+
+def arithmetic_problems(problem: SitingProblem, rules: Rules) -> list[str]:
+    """What the rules rule out before any solving, each as a sentence with its numbers."""
+    found: list[str] = []
+    lows, highs = problem.spa_limits[:, 0], problem.spa_limits[:, 1]
+    if rules.centres is not None:
+        if lows.sum() > rules.centres:
+            found.append(f"the SPA minimums need {int(lows.sum())} centres but the scenario "
+                         f"allows {rules.centres}")
+        if highs.sum() < rules.centres:
+            found.append(f"the SPA maximums allow {int(highs.sum())} centres but the scenario "
+                         f"asks for {rules.centres}")
+        needed = problem.n_districts * rules.enhanced_per_district
+        if needed > rules.centres:
+            found.append(f"{problem.n_districts} districts with {rules.enhanced_per_district} "
+                         f"enhanced centre(s) each need {needed} centres but the scenario allows "
+                         f"{rules.centres}")
+    closed = _mask(rules.lock_closed, problem.n_candidates)
+    locked = _mask(rules.lock_open, problem.n_candidates)
+    available = np.bincount(problem.candidate_spa[~closed], minlength=problem.n_spas)
+    forced = np.bincount(problem.candidate_spa[locked], minlength=problem.n_spas)
+    shut = np.bincount(problem.candidate_spa[closed], minlength=problem.n_spas)
+    for s in np.flatnonzero(available < lows):
+        found.append(f"SPA {problem.spa_name(s)} needs at least {lows[s]} centres but has "
+                     f"{available[s]} candidate buildings" +
+                     (f" ({shut[s]} locked closed)" if shut[s] else ""))
+    for s in np.flatnonzero(forced > highs):
+        found.append(f"SPA {problem.spa_name(s)} allows at most {highs[s]} centres but "
+                     f"{forced[s]} are locked open there")
+    if rules.centres is not None and locked.sum() > rules.centres:
+        found.append(f"{int(locked.sum())} buildings are locked open but the scenario allows "
+                     f"{rules.centres} centres")
+    in_district = np.bincount(problem.candidate_district[~closed], minlength=problem.n_districts)
+    for d in np.flatnonzero(in_district < rules.enhanced_per_district):
+        found.append(f"district {problem.district_name(d)} needs {rules.enhanced_per_district} "
+                     f"enhanced centre(s) but has {in_district[d]} candidate buildings")
+    return found
+
+
+def diagnose(problem: SitingProblem, rules: Rules, grouped: Grouped,
+             exclude: tuple[NDArray[np.bool_], ...] = ()) -> InfeasiblePlan:
+    """The error to raise when the programme has no plan: which rules fail and by how much."""
+    found = arithmetic_problems(problem, rules)
+    if found:
+        return InfeasiblePlan("no plan meets the rules: " + "; ".join(found))
+    if exclude:
+        return InfeasiblePlan(f"no further plan differs from the {len(exclude)} found by enough "
+                              "centres: ask for fewer options or a smaller difference")
+    findings = [finding for name in RELAXABLE
+                if (finding := _relaxed(problem, rules, grouped, (name,))) is not None]
+    if not findings:
+        both = _relaxed(problem, rules, grouped, RELAXABLE)
+        findings = [both or ("the rules contradict each other in a way the diagnosis cannot "
+                             "split (check the locks)")]
+        return InfeasiblePlan("no plan meets the rules; relaxing them together shows: " +
+                              "; ".join(findings))
+    return InfeasiblePlan("no plan meets the rules; any one of these would allow one: " +
+                          "; or ".join(findings))
+
+
+def _relaxed(problem: SitingProblem, rules: Rules, grouped: Grouped,
+             names: tuple[str, ...]) -> str | None:
+    """Solve with the rows of ``names`` elastic; describe the least breach (None: still no
+    plan, or the named rules are not there)."""
+    model, _, grouped, families = build_model(problem, rules, grouped)
+    offsets, start = {}, 0
+    for name, rows in families.items():
+        offsets[name] = (start, start + len(rows.lower))
+        start += len(rows.lower)
+    chosen = [n for n in names if n in families and len(families[n].lower)]
+    if not chosen:
+        return None
+    columns, weights, owners, integral = [], [], [], []
+    for name in chosen:
+        first, stop = offsets[name]
+        rows = np.arange(first, stop)
+        for sign, side in ((1.0, model.row_lower), (-1.0, model.row_upper)):
+            bounded = rows[np.isfinite(side[rows])]
+            columns.append(csr_matrix((np.full(len(bounded), sign), (bounded, np.arange(len(bounded)))),
+                                      shape=(model.shape[0], len(bounded))))
+            owners += [(name, int(r), sign) for r in bounded]
+            weights.append(_price(name, grouped, bounded - first))
+            integral.append(np.full(len(bounded), name not in ("budget", "walk_standard")))
+    slack = hstack(columns, format="csr")
+    k = slack.shape[1]
+    n = model.shape[1]
+    elastic = replace(
+        model,
+        matrix=csr_matrix(hstack([model.matrix, slack], format="csr")),
+        cost=np.concatenate([np.zeros(n), np.concatenate(weights)]),
+        col_lower=np.concatenate([model.col_lower, np.zeros(k)]),
+        col_upper=np.concatenate([model.col_upper, np.full(k, np.inf)]),
+        integer=np.concatenate([model.integer, np.concatenate(integral)]),
+        maximise=False,
+    )
+    outcome = solve_mip(elastic, solver=choose_solver(rules.solver), time_limit=rules.time_limit)
+    if outcome.status == INFEASIBLE or outcome.x is None:
+        return None
+    breach = outcome.x[n:]
+    parts = [_describe(name, problem, rules, grouped, offsets[name][0],
+                       [(row, sign, value) for (owner, row, sign), value in zip(owners, breach)
+                        if owner == name and value > 1e-6])
+             for name in chosen]
+    return "; ".join(p for p in parts if p)
+
+
+def _price(name: str, grouped: Grouped, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    """What a unit of breach costs: a child who misses the walk standard (so the fewest
+    children miss it), else a pound, a session or a centre."""
+    if name == "walk_standard":
+        return grouped.children[rows] if grouped.children is not None else grouped.need[rows]
+    return np.ones(len(rows))
+
+
+def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped, first: int,
+              breaches: list[tuple[int, float, float]]) -> str:
+    if not breaches:
+        return ""
+    rows = np.array([row - first for row, _, _ in breaches])
+    amounts = np.array([value for _, _, value in breaches])
+    signs = np.array([sign for _, sign, _ in breaches])
+    if name == "budget":
+        return (f"the budget: the cheapest plan under the other rules costs "
+                f"£{amounts.sum():,.0f} more than the envelope of £{rules.budget:,.0f} "
+                f"(£{problem.fixed_cost:,.0f} of it fixed)")
+    if name == "walk_standard":
+        spa_need = np.bincount(grouped.spa[rows], weights=amounts * grouped.need[rows],
+                               minlength=problem.n_spas)
+        children = _children_missing(grouped, rows)
+        return (f"the walk standard: {children} would miss it, in " +
+                _by_spa(problem, spa_need, "{:,.0f} need"))
+    if name == "outreach":
+        per_spa = np.zeros(problem.n_spas)
+        per_spa[rows] = amounts
+        return (f"outreach: {amounts.sum():.0f} more outreach sessions a week would reach every "
+                f"child within the walk limit ({_by_spa(problem, per_spa, '{:.0f}')})")
+    # a breach on a row's lower side (sign +1) lets the sum fall short: fewer centres
+    if name == "centres":
+        direction = "fewer" if signs[0] > 0 else "more"
+        return f"the number of centres: {amounts.sum():.0f} {direction} than {rules.centres}"
+    if name == "spa_limits":
+        per_spa = np.zeros(problem.n_spas)
+        np.add.at(per_spa, rows, -amounts * signs)
+        return "the SPA limits by need band: " + _by_spa(
+            problem, per_spa, "{:+.0f} centres beyond its band's range")
+    if name == "enhanced":
+        per_district = np.zeros(problem.n_districts)
+        np.add.at(per_district, rows, -amounts * signs)
+        shown = [f"{problem.district_name(d)} {per_district[d]:+.0f}"
+                 for d in np.flatnonzero(per_district)]
+        return (f"the enhanced centres ({rules.enhanced_per_district} per district): "
+                + ", ".join(shown))
+    return f"{name}: breached by {amounts.sum():g}"
+
+
+def _children_missing(grouped: Grouped, rows: NDArray[np.int64]) -> str:
+    if grouped.children is None:
+        return f"{len(rows)} groups of homes"
+    return f"{grouped.children[rows].sum():,.0f} children"
+
+
+def _by_spa(problem: SitingProblem, amount: NDArray[np.float64], fmt: str) -> str:
+    order = np.argsort(-np.abs(amount), kind="stable")
+    shown = [f"{problem.spa_name(s)} {fmt.format(amount[s])}" for s in order[:5]
+             if abs(amount[s]) > 1e-6]
+    more = int((np.abs(amount) > 1e-6).sum()) - len(shown)
+    return ", ".join(shown) + (f" and {more} more SPAs" if more > 0 else "")
+
+
+def _mask(mask: NDArray[np.bool_] | None, n: int) -> NDArray[np.bool_]:
+    return np.zeros(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+

@@ -1,0 +1,587 @@
+r"""The siting programme: centres, enhanced centres, outreach venues and the walk standard.
+
+On plain arrays (:class:`SitingProblem`), so it is tested on hand-made instances. Columns are
+``y_j`` (candidate j is a centre), ``e_j`` (it is its district's enhanced centre), ``w_v`` (venue
+v hosts outreach), then per group of demand points g ``z_g`` (reached by a centre, 0..1) and,
+when the walk standard is an objective, ``q_g`` (reached by a centre or a venue, 0..1); with the
+fairness objective one more column ``t`` (the worst SPA's share). The rules, one builder each::
+
+    centres        sum_j y_j = N                                   (or no rule: budget decides)
+    spa limits     lo_s <= sum_{j in s} y_j <= hi_s                 (by need band)
+    enhanced       e_j <= y_j;  sum_{j in d} e_j = k                (k per district)
+    outreach       sum_{v in s} w_v <= sum_{j in s} (a y_j + b e_j) (a, a + b: the sessions a
+                                                                     standard, an enhanced centre
+                                                                     may send out)
+    one role       w_v + y_j(v) <= 1                                (a building is a centre or a
+                                                                     venue)
+    reach          z_g <= sum_{j in N(g)} y_j
+    standard       sum_{j in N(g)} y_j + sum_{v in V(g)} w_v >= 1   (every g some place can reach)
+                   or q_g <= sum_{j in N(g)} y_j + sum_{v in V(g)} w_v
+    budget         sum_j c_j y_j + c_e sum_j e_j + sum_v c_v w_v <= B - fixed
+    fairness       t <= sum_{g in s} n_g z_g / n_s                  (for every SPA s)
+
+Each venue used takes one outreach session (the fewest that makes it a venue); a centre keeps
+the rest of its sessions at home, so ``a = floor((1 - h) x standard sessions)`` with ``h`` the
+least home share. The per-SPA outreach row is exact: any count of venues within it can be
+shared out between the SPA's centres, each within its own allowance, because the allowances
+are whole numbers.
+
+Objectives are solved lexicographically (each tier solved to optimality, then held while the
+next is solved): for "coverage", need reached by a centre or venue (when the standard is not
+required), then need reached by a centre, then 2015 buildings kept, then cost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix, csr_matrix, hstack
+
+from optimise.coverage import identical_rows
+from optimise.errors import OptimiseError
+from optimise.solve import (
+    INFEASIBLE,
+    OPTIMAL,
+    MipModel,
+    MipOutcome,
+    Rows,
+    choose_solver,
+    relative_gap,
+    solve_mip,
+    stack_rows,
+)
+
+#: A tier's optimum is held to within this share of itself while later tiers are solved, so
+#: that rounding in the solver cannot make the held tier infeasible.
+HOLD_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class SitingProblem:
+    """The places, the children and the money, as arrays.
+
+    ``centre_reach`` and ``venue_reach`` are boolean points x candidates and points x venues
+    matrices (True within the walk limit). SPAs and districts are numbered 0..n-1 (``*_spa``,
+    ``candidate_district``), ``spa_limits`` holds the fewest and most centres of each SPA.
+    Costs are pounds a year: ``candidate_cost`` if the candidate opens as a standard centre
+    (building and sessions), ``enhanced_cost`` more if it is enhanced, ``venue_cost`` per venue
+    used, ``fixed_cost`` whatever the plan (staff).
+    """
+
+    centre_reach: csr_matrix
+    venue_reach: csr_matrix
+    need: NDArray[np.float64]
+    point_spa: NDArray[np.int64]
+    candidate_spa: NDArray[np.int64]
+    candidate_district: NDArray[np.int64]
+    candidate_existing: NDArray[np.bool_]
+    candidate_cost: NDArray[np.float64]
+    venue_spa: NDArray[np.int64]
+    venue_candidate: NDArray[np.int64]
+    venue_cost: NDArray[np.float64]
+    spa_limits: NDArray[np.int64]
+    n_districts: int
+    enhanced_cost: float = 0.0
+    fixed_cost: float = 0.0
+    spa_names: tuple[str, ...] = ()
+    district_names: tuple[str, ...] = ()
+    children: NDArray[np.float64] | None = None
+
+    @property
+    def n_candidates(self) -> int:
+        return self.centre_reach.shape[1]
+
+    @property
+    def n_venues(self) -> int:
+        return self.venue_reach.shape[1]
+
+    @property
+    def n_spas(self) -> int:
+        return len(self.spa_limits)
+
+    def spa_name(self, s: int) -> str:
+        return self.spa_names[s] if self.spa_names else f"SPA {s}"
+
+    def district_name(self, d: int) -> str:
+        return self.district_names[d] if self.district_names else f"district {d}"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules of one run, read from a scenario's ``siting`` section (plain values).
+
+    ``outreach_standard`` and ``outreach_enhanced`` are the sessions a standard and an enhanced
+    centre may send out; ``lock_open`` and ``lock_closed`` are masks over the candidates.
+    """
+
+    centres: int | None
+    budget: float | None
+    enhanced_per_district: int
+    outreach_standard: int
+    outreach_enhanced: int
+    walk_standard: str = "required"
+    objective: str = "coverage"
+    coverage_target: float = 0.9
+    prefer_existing: bool = True
+    prefer_cheaper: bool = True
+    lock_open: NDArray[np.bool_] | None = None
+    lock_closed: NDArray[np.bool_] | None = None
+    time_limit: float | None = None
+    mip_gap: float = 0.0
+    solver: str | None = None
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """Demand points merged where the programme cannot tell them apart: same SPA, same
+    candidates and same venues in reach. ``label`` maps each point to its group."""
+
+    centre_reach: csr_matrix
+    venue_reach: csr_matrix
+    need: NDArray[np.float64]
+    spa: NDArray[np.int64]
+    label: NDArray[np.int64]
+    points_before: int
+    children: NDArray[np.float64] | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each kind of column starts in the model."""
+
+    n_candidates: int
+    n_venues: int
+    n_groups: int
+    any_reach: bool
+    fairness: bool
+
+    @property
+    def y(self) -> slice:
+        return slice(0, self.n_candidates)
+
+    @property
+    def e(self) -> slice:
+        return slice(self.y.stop, self.y.stop + self.n_candidates)
+
+    @property
+    def w(self) -> slice:
+        return slice(self.e.stop, self.e.stop + self.n_venues)
+
+    @property
+    def z(self) -> slice:
+        return slice(self.w.stop, self.w.stop + self.n_groups)
+
+    @property
+    def q(self) -> slice:
+        return slice(self.z.stop, self.z.stop + (self.n_groups if self.any_reach else 0))
+
+    @property
+    def t(self) -> slice:
+        return slice(self.q.stop, self.q.stop + int(self.fairness))
+
+    @property
+    def n_columns(self) -> int:
+        return self.t.stop
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One objective of the lexicographic order and what solving it gave."""
+
+    name: str
+    maximise: bool
+    value: float
+    best_bound: float
+    status: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SitingSolution:
+    """The programme's answer: masks over candidates (``open``, ``enhanced``) and venues
+    (``venues``), each tier's value and status, and the model's size before and after the
+    points were merged."""
+
+    open: NDArray[np.bool_]
+    enhanced: NDArray[np.bool_]
+    venues: NDArray[np.bool_]
+    tiers: tuple[Tier, ...]
+    solver: str
+    model_rows: int
+    model_columns: int
+    model_nonzeros: int
+    points_before: int
+    points_after: int
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """The first tier's status that is not optimal, else optimal."""
+        return next((t.status for t in self.tiers if t.status != OPTIMAL), OPTIMAL)
+
+    @property
+    def primary(self) -> Tier:
+        return self.tiers[0]
+
+
+def group_points(problem: SitingProblem) -> Grouped:
+    """Merge points with the same SPA and the same places in reach (summing need); drop points
+    with no need or nothing in reach (they change no choice)."""
+    useful = (problem.need > 0) & (
+        (np.diff(problem.centre_reach.indptr) > 0) | (np.diff(problem.venue_reach.indptr) > 0))
+    rows = np.flatnonzero(useful)
+    spa_columns = csr_matrix((np.ones(len(rows), dtype=bool),
+                              (np.arange(len(rows)), problem.point_spa[rows])),
+                             shape=(len(rows), problem.n_spas))
+    key = hstack([problem.centre_reach[rows], problem.venue_reach[rows], spa_columns],
+                 format="csr")
+    label, first = identical_rows(key)
+    label_all = np.full(len(problem.need), -1, dtype=np.int64)
+    label_all[rows] = label
+    return Grouped(
+        centre_reach=csr_matrix(problem.centre_reach[rows[first]]),
+        venue_reach=csr_matrix(problem.venue_reach[rows[first]]),
+        need=np.bincount(label, weights=problem.need[rows], minlength=len(first)),
+        spa=problem.point_spa[rows[first]],
+        label=label_all,
+        points_before=len(problem.need),
+        children=None if problem.children is None else np.bincount(
+            label, weights=problem.children[rows], minlength=len(first)),
+    )
+
+
+def _sparse(rows: NDArray, cols: NDArray, values: NDArray | float, n_rows: int,
+            n_columns: int) -> csr_matrix:
+    values = np.broadcast_to(np.asarray(values, dtype=float), np.shape(rows))
+    return csr_matrix(coo_matrix((values, (rows, cols)), shape=(n_rows, n_columns)))
+
+
+def _place(layout: Layout, part: slice, matrix: csr_matrix) -> csr_matrix:
+    """``matrix`` (rows x columns of one kind) placed at that kind's columns in the model."""
+    coo = matrix.tocoo()
+    return _sparse(coo.row, coo.col + part.start, coo.data, matrix.shape[0], layout.n_columns)
+
+
+def _one_hot(index: NDArray[np.int64], n: int) -> csr_matrix:
+    """n x len(index): row k marks the entries whose index is k."""
+    return _sparse(index, np.arange(len(index)), 1.0, n, len(index))
+
+
+def centre_count_rows(layout: Layout, centres: int | None) -> Rows:
+    """``sum_j y_j = N`` (no row when the number is free)."""
+    if centres is None:
+        return _no_rows(layout)
+    matrix = _place(layout, layout.y, csr_matrix(np.ones((1, layout.n_candidates))))
+    return Rows(matrix, np.array([float(centres)]), np.array([float(centres)]))
+
+
+def spa_limit_rows(layout: Layout, problem: SitingProblem) -> Rows:
+    """``lo_s <= sum_{j in s} y_j <= hi_s`` for every SPA."""
+    matrix = _place(layout, layout.y, _one_hot(problem.candidate_spa, problem.n_spas))
+    return Rows(matrix, problem.spa_limits[:, 0].astype(float),
+                problem.spa_limits[:, 1].astype(float))
+
+
+def enhanced_link_rows(layout: Layout) -> Rows:
+    """``e_j - y_j <= 0``: only a centre can be enhanced."""
+    n = layout.n_candidates
+    own = _sparse(np.r_[np.arange(n), np.arange(n)], np.r_[np.arange(n) + layout.e.start,
+                  np.arange(n) + layout.y.start], np.r_[np.ones(n), -np.ones(n)], n,
+                  layout.n_columns)
+    return Rows(own, np.full(n, -np.inf), np.zeros(n))
+
+
+def enhanced_rows(layout: Layout, problem: SitingProblem, per_district: int) -> Rows:
+    """``sum_{j in d} e_j = k`` for every district."""
+    districts = _place(layout, layout.e, _one_hot(problem.candidate_district, problem.n_districts))
+    k = np.full(problem.n_districts, float(per_district))
+    return Rows(districts, k, k)
+
+
+def outreach_rows(layout: Layout, problem: SitingProblem, rules: Rules) -> Rows:
+    """``sum_{v in s} w_v - sum_{j in s} (a y_j + b e_j) <= 0`` for every SPA: venues used
+    within the sessions its centres may send out."""
+    by_spa = _one_hot(problem.candidate_spa, problem.n_spas)
+    matrix = (_place(layout, layout.w, _one_hot(problem.venue_spa, problem.n_spas))
+              - rules.outreach_standard * _place(layout, layout.y, by_spa)
+              - (rules.outreach_enhanced - rules.outreach_standard) * _place(layout, layout.e, by_spa))
+    return Rows(csr_matrix(matrix), np.full(problem.n_spas, -np.inf), np.zeros(problem.n_spas))
+
+
+def one_role_rows(layout: Layout, problem: SitingProblem) -> Rows:
+    """``w_v + y_j(v) <= 1`` for a venue that is also candidate j."""
+    venues = np.flatnonzero(problem.venue_candidate >= 0)
+    k = len(venues)
+    matrix = _sparse(np.r_[np.arange(k), np.arange(k)],
+                     np.r_[venues + layout.w.start, problem.venue_candidate[venues] + layout.y.start],
+                     1.0, k, layout.n_columns)
+    return Rows(matrix, np.full(k, -np.inf), np.ones(k))
+
+
+def reach_rows(layout: Layout, grouped: Grouped) -> Rows:
+    """``z_g - sum_{j in N(g)} y_j <= 0``: a group counts as reached by a centre only if one
+    is open within the walk limit."""
+    n = len(grouped.need)
+    matrix = _place(layout, layout.z, _identity(n)) - _place(layout, layout.y, grouped.centre_reach)
+    return Rows(csr_matrix(matrix), np.full(n, -np.inf), np.zeros(n))
+
+
+def standard_rows(layout: Layout, grouped: Grouped) -> Rows:
+    """The walk standard. Required: ``sum_{N(g)} y_j + sum_{V(g)} w_v >= 1`` for every group
+    (all are within reach of some place); as an objective: ``q_g <= ...`` the same sum."""
+    n = len(grouped.need)
+    places = _place(layout, layout.y, grouped.centre_reach) + _place(layout, layout.w,
+                                                                     grouped.venue_reach)
+    if layout.any_reach:
+        return Rows(csr_matrix(_place(layout, layout.q, _identity(n)) - places),
+                    np.full(n, -np.inf), np.zeros(n))
+    return Rows(csr_matrix(places), np.ones(n), np.full(n, np.inf))
+
+
+def budget_rows(layout: Layout, problem: SitingProblem, budget: float | None) -> Rows:
+    """``sum_j c_j y_j + c_e sum_j e_j + sum_v c_v w_v <= B - fixed`` (no row without a budget)."""
+    if budget is None:
+        return _no_rows(layout)
+    return Rows(csr_matrix(cost_vector(layout, problem)[None, :]), np.array([-np.inf]),
+                np.array([budget - problem.fixed_cost]))
+
+
+def fairness_rows(layout: Layout, grouped: Grouped, problem: SitingProblem) -> Rows:
+    """``t - sum_{g in s} n_g z_g / n_s <= 0`` for every SPA with need: t is at most the
+    worst SPA's need-weighted share reached by a centre."""
+    spa_need = np.bincount(problem.point_spa, weights=problem.need, minlength=problem.n_spas)
+    share = grouped.need / spa_need[grouped.spa]
+    spas = np.flatnonzero(spa_need > 0)
+    shares = _sparse(grouped.spa, np.arange(len(grouped.need)), share, problem.n_spas,
+                     len(grouped.need))[spas]
+    t = _sparse(np.arange(len(spas)), np.full(len(spas), layout.t.start), 1.0, len(spas),
+                layout.n_columns)
+    return Rows(csr_matrix(t - _place(layout, layout.z, shares)), np.full(len(spas), -np.inf),
+                np.zeros(len(spas)))
+
+
+def _identity(n: int) -> csr_matrix:
+    return _sparse(np.arange(n), np.arange(n), 1.0, n, n)
+
+
+def _no_rows(layout: Layout) -> Rows:
+    return Rows(csr_matrix((0, layout.n_columns)), np.zeros(0), np.zeros(0))
+
+
+def cost_vector(layout: Layout, problem: SitingProblem) -> NDArray[np.float64]:
+    """The plan's annual cost over the columns (without the fixed part)."""
+    cost = np.zeros(layout.n_columns)
+    cost[layout.y] = problem.candidate_cost
+    cost[layout.e] = problem.enhanced_cost
+    cost[layout.w] = problem.venue_cost
+    return cost
+
+
+RULE_FAMILIES = ("centres", "spa_limits", "enhanced_link", "enhanced", "outreach", "one_role", "reach",
+                 "walk_standard", "budget", "fairness")
+
+
+def rule_rows(layout: Layout, problem: SitingProblem, grouped: Grouped,
+              rules: Rules) -> dict[str, Rows]:
+    """Every rule's rows by name (see the module docstring)."""
+    families = {
+        "centres": centre_count_rows(layout, rules.centres),
+        "spa_limits": spa_limit_rows(layout, problem),
+        "enhanced_link": enhanced_link_rows(layout),
+        "enhanced": enhanced_rows(layout, problem, rules.enhanced_per_district),
+        "outreach": outreach_rows(layout, problem, rules),
+        "one_role": one_role_rows(layout, problem),
+        "reach": reach_rows(layout, grouped),
+        "walk_standard": standard_rows(layout, grouped),
+        "budget": budget_rows(layout, problem, rules.budget),
+    }
+    if layout.fairness:
+        families["fairness"] = fairness_rows(layout, grouped, problem)
+    return families
+
+
+def column_bounds(layout: Layout, rules: Rules) -> tuple[NDArray, NDArray, NDArray]:
+    """Lower and upper bounds and integrality: y, e, w binary (locks fix y, and a building
+    locked closed is no venue either), z, q and t continuous in 0..1."""
+    lower = np.zeros(layout.n_columns)
+    upper = np.ones(layout.n_columns)
+    if rules.lock_open is not None:
+        lower[layout.y][np.asarray(rules.lock_open, bool)] = 1.0
+    if rules.lock_closed is not None:
+        closed = np.asarray(rules.lock_closed, bool)
+        upper[layout.y][closed] = 0.0
+        upper[layout.e][closed] = 0.0
+    integer = np.zeros(layout.n_columns, dtype=bool)
+    integer[: layout.w.stop] = True
+    return lower, upper, integer
+
+
+def tiers_of(layout: Layout, problem: SitingProblem, grouped: Grouped,
+             rules: Rules) -> list[tuple[str, NDArray[np.float64], bool]]:
+    """The objectives in lexicographic order: (name, cost over the columns, maximise)."""
+    reached_by_centre = np.zeros(layout.n_columns)
+    reached_by_centre[layout.z] = grouped.need
+    kept = np.zeros(layout.n_columns)
+    kept[layout.y] = problem.candidate_existing
+    cost = cost_vector(layout, problem)
+    tiers: list[tuple[str, NDArray[np.float64], bool]] = []
+    if rules.objective == "fairness":
+        worst = np.zeros(layout.n_columns)
+        worst[layout.t] = 1.0
+        tiers.append(("worst_spa_share", worst, True))
+    if rules.objective == "min_cost":
+        tiers.append(("cost_gbp", cost, False))
+    tiers.append(("need_reached_by_centre", reached_by_centre, True))
+    if layout.any_reach:
+        reached = np.zeros(layout.n_columns)
+        reached[layout.q] = grouped.need
+        tiers.append(("need_reached", reached, True))
+    if rules.prefer_existing:
+        tiers.append(("existing_kept", kept, True))
+    if rules.prefer_cheaper and rules.objective != "min_cost":
+        tiers.append(("cost_gbp", cost, False))
+    return tiers
+
+
+def coverage_target_rows(layout: Layout, problem: SitingProblem, grouped: Grouped,
+                         target: float) -> Rows:
+    """``sum_g n_g z_g >= target x all need``: the coverage a cheapest plan must reach."""
+    row = np.zeros((1, layout.n_columns))
+    row[0, layout.z] = grouped.need
+    return Rows(csr_matrix(row), np.array([target * float(problem.need.sum())]),
+                np.array([np.inf]))
+
+
+def build_model(problem: SitingProblem, rules: Rules,
+                grouped: Grouped | None = None) -> tuple[MipModel, Layout, Grouped, dict[str, Rows]]:
+    """The programme as one sparse model (objective left to the tiers)."""
+    grouped = grouped or group_points(problem)
+    _check_shapes(problem, rules)
+    layout = Layout(problem.n_candidates, problem.n_venues, len(grouped.need),
+                    any_reach=rules.walk_standard != "required",
+                    fairness=rules.objective == "fairness")
+    families = rule_rows(layout, problem, grouped, rules)
+    if rules.objective == "min_cost":
+        families["coverage_target"] = coverage_target_rows(layout, problem, grouped,
+                                                           rules.coverage_target)
+    rows = stack_rows(*families.values())
+    lower, upper, integer = column_bounds(layout, rules)
+    model = MipModel(np.zeros(layout.n_columns), rows.matrix, rows.lower, rows.upper, lower,
+                     upper, integer, maximise=True)
+    return model, layout, grouped, families
+
+
+def solve_siting(problem: SitingProblem, rules: Rules,
+                 exclude: tuple[NDArray[np.bool_], ...] = (), min_difference: int = 1,
+                 hold_primary: float | None = None,
+                 progress: Callable[[str], None] | None = None) -> SitingSolution:
+    """Solve the programme, tier by tier; ``exclude`` lists earlier plans (masks over the
+    candidates) this one must differ from by at least ``min_difference`` centres, and
+    ``hold_primary`` is the least value the first tier must keep (for options); ``progress``
+    hears of each tier as it is solved. Raises :class:`optimise.errors.InfeasiblePlan` with a
+    diagnosis when no plan meets the rules. ``rules.time_limit`` applies to each tier."""
+    from optimise.diagnose import diagnose  # the diagnosis builds on this module
+
+    solver = choose_solver(rules.solver)
+    model, layout, grouped, _ = build_model(problem, rules)
+    extra_rows = [_differ_rows(layout, plan, min_difference) for plan in exclude]
+    if extra_rows:
+        model = _with_rows(model, stack_rows(*extra_rows))
+    tiers: list[Tier] = []
+    x = None
+    total = 0.0
+    order = tiers_of(layout, problem, grouped, rules)
+    for index, (name, cost, maximise) in enumerate(order):
+        if progress:
+            progress(f"objective {index + 1} of {len(order)}: {name.replace('_', ' ')}")
+        if index == 0 and hold_primary is not None:
+            model = _with_rows(model, _hold(cost, hold_primary, maximise))
+        outcome = solve_mip(replace(model, cost=cost, maximise=maximise), solver=solver,
+                            time_limit=rules.time_limit, mip_gap=rules.mip_gap or None, start=x)
+        total += outcome.seconds
+        if outcome.status == INFEASIBLE or outcome.x is None:
+            if index == 0:
+                raise diagnose(problem, rules, grouped, exclude=exclude)
+            raise OptimiseError(f"the solver found no plan for the objective '{name}' "
+                                f"({outcome.status}) although an earlier one had one")
+        x = outcome.x
+        tiers.append(_tier(name, maximise, outcome))
+        model = _with_rows(model, _hold(cost, outcome.objective, maximise))
+    return _solution(x, layout, grouped, tiers, solver, model, total)
+
+
+def _tier(name: str, maximise: bool, outcome: MipOutcome) -> Tier:
+    return Tier(name, maximise, float(outcome.objective), float(outcome.best_bound),
+                outcome.status, outcome.seconds)
+
+
+def _solution(x: NDArray, layout: Layout, grouped: Grouped, tiers: list[Tier], solver: str,
+              model: MipModel, seconds: float) -> SitingSolution:
+    open_ = x[layout.y] > 0.5
+    return SitingSolution(
+        open=open_, enhanced=(x[layout.e] > 0.5) & open_, venues=x[layout.w] > 0.5,
+        tiers=tuple(tiers), solver=solver, model_rows=model.shape[0],
+        model_columns=model.shape[1], model_nonzeros=model.matrix.nnz,
+        points_before=grouped.points_before, points_after=len(grouped.need), seconds=seconds)
+
+
+def _hold(cost: NDArray[np.float64], value: float, maximise: bool) -> Rows:
+    """Keep a solved tier at (within a hair of) its optimum."""
+    slack = HOLD_TOLERANCE * max(1.0, abs(value))
+    row = csr_matrix(cost[None, :])
+    if maximise:
+        return Rows(row, np.array([value - slack]), np.array([np.inf]))
+    return Rows(row, np.array([-np.inf]), np.array([value + slack]))
+
+
+def _differ_rows(layout: Layout, plan: NDArray[np.bool_], min_difference: int) -> Rows:
+    """``sum_{j open in plan} y_j <= |plan| - d``: close at least d of an earlier plan's
+    centres."""
+    row = np.zeros((1, layout.n_columns))
+    row[0, layout.y] = np.asarray(plan, dtype=float)
+    return Rows(csr_matrix(row), np.array([-np.inf]),
+                np.array([float(np.sum(plan)) - min_difference]))
+
+
+def _with_rows(model: MipModel, rows: Rows) -> MipModel:
+    stacked = stack_rows(Rows(model.matrix, model.row_lower, model.row_upper), rows)
+    return replace(model, matrix=stacked.matrix, row_lower=stacked.lower, row_upper=stacked.upper)
+
+
+def _check_shapes(problem: SitingProblem, rules: Rules) -> None:
+    """Refuse arrays that do not line up (a fault of the caller, named)."""
+    n_points, n_candidates = problem.centre_reach.shape
+    expected = {
+        "venue_reach rows": (problem.venue_reach.shape[0], n_points),
+        "need": (len(problem.need), n_points),
+        "point_spa": (len(problem.point_spa), n_points),
+        "candidate_spa": (len(problem.candidate_spa), n_candidates),
+        "candidate_district": (len(problem.candidate_district), n_candidates),
+        "candidate_existing": (len(problem.candidate_existing), n_candidates),
+        "candidate_cost": (len(problem.candidate_cost), n_candidates),
+        "venue_spa": (len(problem.venue_spa), problem.n_venues),
+        "venue_candidate": (len(problem.venue_candidate), problem.n_venues),
+        "venue_cost": (len(problem.venue_cost), problem.n_venues),
+    }
+    for lock in ("lock_open", "lock_closed"):
+        mask = getattr(rules, lock)
+        if mask is not None:
+            expected[lock] = (len(mask), n_candidates)
+    wrong = [f"{name} has {got}, expected {want}" for name, (got, want) in expected.items()
+             if got != want]
+    if wrong:
+        raise ValueError("SitingProblem arrays do not line up: " + "; ".join(wrong))
+    if not np.all(np.isfinite(problem.need)) or np.any(problem.need < 0):
+        raise ValueError("need must be finite and not negative")
+
+
+def gap_of(tier: Tier) -> float:
+    """The tier's relative gap (0 when proven)."""
+    if math.isnan(tier.value):
+        return math.nan
+    return relative_gap(tier.value, tier.best_bound, maximise=tier.maximise)

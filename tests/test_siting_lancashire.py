@@ -1,0 +1,91 @@
+"""The seed-003 proposal on the real county: the programme reproduces its figures, proven.
+
+These build the county geography once (the session's ``lancashire`` fixture) and solve the
+proposal once (about 4 s); every figure seed 003 states is either reproduced or respected.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from earlyhelp.cli import main
+from earlyhelp.scenario import load_scenario
+from geodata import seed003
+from optimise.siting import plan_siting, siting_inputs
+
+pytestmark = pytest.mark.slow
+
+PROPOSAL = "scenarios/proposal-2016.yaml"
+
+
+@pytest.fixture(scope="module")
+def proposal(lancashire):
+    scenario = load_scenario(PROPOSAL)
+    inputs = siting_inputs(lancashire, scenario.siting, scenario.staffing, scenario.costs)
+    return plan_siting(inputs)
+
+
+def test_the_proposal_opens_56_centres_one_enhanced_per_district_proven_optimal(proposal):
+    summary = proposal.summary()
+    assert summary["centres_open"] == seed003.CENTRES == 56
+    assert summary["enhanced_centres"] == 12
+    enhanced = proposal.candidates[proposal.candidates["enhanced"]]
+    assert enhanced["district"].nunique() == 12
+    assert summary["solver"]["status"] == "optimal"
+    assert all(tier["status"] == "optimal" for tier in summary["solver"]["tiers"])
+
+
+def test_the_proposal_runs_452_sessions_a_week(proposal):
+    assert proposal.summary()["sessions_per_week"] == seed003.SESSIONS_PER_WEEK == 452
+    open_ = proposal.candidates[proposal.candidates["open"]]
+    sessions = open_["sessions_centre"] + open_["sessions_outreach"]
+    assert sorted(set(sessions)) == [seed003.SESSIONS_STANDARD, seed003.SESSIONS_ENHANCED]
+
+
+def test_the_proposal_staffs_540_fte_as_482_plus_29_plus_29(proposal):
+    summary = proposal.summary()
+    assert (summary["fte_total"], summary["fte_frontline"], summary["fte_management"],
+            summary["fte_support"]) == (540, 482, 29, 29)
+    assert proposal.staffing.spas["fte_frontline"].sum() == 482
+    assert len(proposal.staffing.spas) == seed003.SPA_COUNT
+
+
+def test_the_proposal_fits_the_envelope_and_the_2015_service_costs_the_seed_budget(proposal):
+    summary = proposal.summary()
+    assert summary["annual_cost_gbp"] <= seed003.BUDGET_GBP
+    assert summary["baseline_cost_gbp"] == pytest.approx(seed003.BUDGET_2015_GBP, abs=0.01)
+
+
+def test_every_spa_gets_a_centre_within_its_band(proposal):
+    limits = proposal.inputs.siting.access_points.as_dict()
+    open_per_spa = proposal.candidates[proposal.candidates["open"]].groupby("spa_id").size()
+    bands = proposal.inputs.bands
+    assert len(open_per_spa) == seed003.SPA_COUNT
+    for spa, count in open_per_spa.items():
+        fewest, most = limits[bands[spa]]
+        assert fewest <= count <= most
+
+
+def test_every_2015_building_that_closes_says_why(proposal):
+    closing = proposal.candidates[proposal.candidates["existing"] & ~proposal.candidates["open"]]
+    assert len(closing) == proposal.summary()["existing_buildings_closed"] > 0
+    assert closing["closure_reason"].notna().all()
+
+
+def test_optimise_writes_the_results_folder_and_says_the_figures(lancashire, cache_dir, tmp_path,
+                                                                capsys):
+    out = tmp_path / "plan"
+    assert main(["optimise", PROPOSAL, "--out", str(out), "--quiet",
+                 "--cache-dir", str(cache_dir)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("centres_open", "enhanced_centres", "sessions_per_week", "outreach_sessions",
+                "fte_total", "fte_frontline", "fte_management", "fte_support",
+                "annual_cost_gbp", "budget_gbp", "baseline_cost_gbp", "coverage_share",
+                "population_within_walk", "population_outreach_only", "population_beyond_walk",
+                "existing_buildings_kept", "existing_buildings_closed"):
+        assert key in summary
+    assert set(summary["solver"]) >= {"name", "status", "objective", "best_bound", "gap",
+                                      "seconds"}
+    assert "plan: optimal" in capsys.readouterr().out
