@@ -42,9 +42,9 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix, hstack
 
 from optimise.coverage import identical_rows
-from optimise.errors import OptimiseError
 from optimise.solve import (
     INFEASIBLE,
+    NOT_SOLVED,
     OPTIMAL,
     MipModel,
     MipOutcome,
@@ -56,8 +56,9 @@ from optimise.solve import (
 )
 
 #: A tier's optimum is held to within this share of itself while later tiers are solved, so
-#: that rounding in the solver cannot make the held tier infeasible.
-HOLD_TOLERANCE = 1e-9
+#: that the solver's feasibility tolerance (1e-6 per row) cannot make the held tier infeasible:
+#: a millionth of the need reached, of the buildings kept or of the cost.
+HOLD_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -507,8 +508,11 @@ def solve_siting(problem: SitingProblem, rules: Rules,
         if outcome.status == INFEASIBLE or outcome.x is None:
             if index == 0:
                 raise diagnose(problem, rules, grouped, exclude=exclude)
-            raise OptimiseError(f"the solver found no plan for the objective '{name}' "
-                                f"({outcome.status}) although an earlier one had one")
+            # numerically, holding the earlier tiers left no room: keep the earlier plan (it
+            # meets every rule) and say that this tier was not solved
+            value = float(cost @ x)
+            tiers.append(Tier(name, maximise, value, math.nan, NOT_SOLVED, outcome.seconds))
+            continue
         x = outcome.x
         tiers.append(_tier(name, maximise, outcome))
         model = _with_rows(model, _hold(cost, outcome.objective, maximise))
