@@ -149,11 +149,12 @@ def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped,
                 f"£{amounts.sum():,.0f} more than the envelope of £{rules.budget:,.0f} "
                 f"(£{problem.fixed_cost:,.0f} of it fixed)")
     if name == "walk_standard":
-        spa_need = np.bincount(grouped.spa[rows], weights=amounts * grouped.need[rows],
-                               minlength=problem.n_spas)
-        children = _children_missing(grouped, rows)
-        return (f"the walk standard: {children} would miss it, in " +
-                _by_spa(problem, spa_need, "{:,.0f} need"))
+        counted = grouped.need if grouped.children is None else grouped.children
+        per_spa = np.bincount(grouped.spa[rows], weights=amounts * counted[rows],
+                              minlength=problem.n_spas)
+        unit = "{:,.0f} need" if grouped.children is None else "{:,.0f}"
+        return (f"the walk standard: {_children_missing(grouped, rows)} would miss it ("
+                + _by_spa(problem, per_spa, unit) + ")")
     if name == "outreach":
         per_spa = np.zeros(problem.n_spas)
         per_spa[rows] = amounts

@@ -27,8 +27,8 @@ shared out between the SPA's centres, each within its own allowance, because the
 are whole numbers.
 
 Objectives are solved lexicographically (each tier solved to optimality, then held while the
-next is solved): for "coverage", need reached by a centre or venue (when the standard is not
-required), then need reached by a centre, then 2015 buildings kept, then cost.
+next is solved): for "coverage", need reached by a centre, then need reached by a centre or a
+venue (when the standard is not required), then 2015 buildings kept, then cost.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix, hstack
 
 from optimise.coverage import identical_rows
+from optimise.errors import OptimiseError
 from optimise.solve import (
     INFEASIBLE,
     NOT_SOLVED,
@@ -406,7 +407,8 @@ def rule_rows(layout: Layout, problem: SitingProblem, grouped: Grouped,
     return families
 
 
-def column_bounds(layout: Layout, rules: Rules) -> tuple[NDArray, NDArray, NDArray]:
+def column_bounds(layout: Layout, problem: SitingProblem,
+                  rules: Rules) -> tuple[NDArray, NDArray, NDArray]:
     """Lower and upper bounds and integrality: y, e, w binary (locks fix y, and a building
     locked closed is no venue either), z, q and t continuous in 0..1."""
     lower = np.zeros(layout.n_columns)
@@ -417,6 +419,10 @@ def column_bounds(layout: Layout, rules: Rules) -> tuple[NDArray, NDArray, NDArr
         closed = np.asarray(rules.lock_closed, bool)
         upper[layout.y][closed] = 0.0
         upper[layout.e][closed] = 0.0
+        is_candidate = problem.venue_candidate >= 0
+        shut = np.zeros(layout.n_venues, dtype=bool)
+        shut[is_candidate] = closed[problem.venue_candidate[is_candidate]]
+        upper[layout.w][shut] = 0.0
     integer = np.zeros(layout.n_columns, dtype=bool)
     integer[: layout.w.stop] = True
     return lower, upper, integer
@@ -471,7 +477,7 @@ def build_model(problem: SitingProblem, rules: Rules,
         families["coverage_target"] = coverage_target_rows(layout, problem, grouped,
                                                            rules.coverage_target)
     rows = stack_rows(*families.values())
-    lower, upper, integer = column_bounds(layout, rules)
+    lower, upper, integer = column_bounds(layout, problem, rules)
     model = MipModel(np.zeros(layout.n_columns), rows.matrix, rows.lower, rows.upper, lower,
                      upper, integer, maximise=True)
     return model, layout, grouped, families
@@ -505,6 +511,11 @@ def solve_siting(problem: SitingProblem, rules: Rules,
         outcome = solve_mip(replace(model, cost=cost, maximise=maximise), solver=solver,
                             time_limit=rules.time_limit, mip_gap=rules.mip_gap or None, start=x)
         total += outcome.seconds
+        if index == 0 and outcome.x is None and outcome.status != INFEASIBLE:
+            raise OptimiseError(
+                f"the solver stopped ({outcome.status.replace('_', ' ')}) after "
+                f"{outcome.seconds:.1f} s before it found any plan: allow more time "
+                "(siting.time_limit_seconds or --time-limit)")
         if outcome.status == INFEASIBLE or outcome.x is None:
             if index == 0:
                 raise diagnose(problem, rules, grouped, exclude=exclude)
