@@ -244,22 +244,30 @@ def format_siting(summary: dict[str, Any], options: int, folder: Path) -> str:
     gap = "" if solver["status"] == "optimal" else f" (best bound {solver['best_bound']:,.1f}, gap {solver['gap']:.2%})"
     lines = [
         f"plan: {solver['status']}{gap}, {solver['seconds']:.1f} s with {solver['name']}",
-        f"  centres: {summary['centres_open']} ({summary['enhanced_centres']} enhanced); "
+        (f"  centres: {summary['centres_open']} ({summary['enhanced_centres']} enhanced); "
         f"sessions a week: {summary['sessions_per_week']} ({summary['outreach_sessions']} as "
-        f"outreach at {summary['outreach_venues']} venues)",
-        f"  staff: {summary['fte_total']:g} FTE = {summary['fte_frontline']:g} frontline + "
-        f"{summary['fte_management']:g} management + {summary['fte_support']:g} support",
+        f"outreach at {summary['outreach_venues']} venues)"),
+        (f"  staff: {summary['fte_total']:g} FTE = {summary['fte_frontline']:g} frontline + "
+        f"{summary['fte_management']:g} management + {summary['fte_support']:g} support"),
         f"  cost: {money}; 2015: £{summary['baseline_cost_gbp']:,.0f}",
-        f"  within {summary['walk_limit_minutes']:g} minutes' walk: "
+        (f"  within {summary['walk_limit_minutes']:g} minutes' walk: "
         f"{summary['population_within_walk']:,.0f} children by a centre, "
         f"{summary['population_outreach_only']:,.0f} by outreach only, "
         f"{summary['population_beyond_walk']:,.0f} beyond "
-        f"(need-weighted coverage {summary['coverage_share']:.1%})",
-        f"  2015 buildings: {summary['existing_buildings_kept']} kept, "
-        f"{summary['existing_buildings_closed']} closed",
+        f"(need-weighted coverage {summary['coverage_share']:.1%})"),
+        (f"  2015 buildings: {summary['existing_buildings_kept']} kept, "
+        f"{summary['existing_buildings_closed']} closed"),
     ]
+    standard = summary["walk_standard"]
+    if not standard["met"]:
+        extra = standard["outreach_sessions_to_meet"]
+        lines.append(
+            f"  walk standard not met: {standard['children_reachable_missed']:,.0f} children "
+            "whom a centre or venue could reach are not reached; "
+            + (f"{extra:,.0f} more outreach sessions a week would reach them all"
+               if extra is not None else "no number of outreach sessions would reach them all"))
     if options > 1:
-        lines.append(f"  {options} options: see summary.json and option_K_plan.csv")
+        lines.append(f"  {options} options: see options.csv, summary.json and option_K_plan.csv")
     lines.append(f"written to {folder}")
     return "\n".join(lines)
 
@@ -290,8 +298,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         "Lancashire-12 as the model sees it",
         f"  children and young people 0-19: {summary['population_0_19']:,}",
         f"  demand points (residential postcode locations): {summary['demand_points']:,}",
-        f"  candidate buildings: {summary['candidate_sites']} "
-        f"({summary['stand_in_sites']} are stand-ins for unlisted 2015 buildings)",
+        (f"  candidate buildings: {summary['candidate_sites']} "
+        f"({summary['stand_in_sites']} are stand-ins for unlisted 2015 buildings)"),
         f"  within a {limit:g}-minute walk of a candidate building: {summary['share_within_walk']:.1%}",
         "  2015 estate: " + ", ".join(f"{n} {role.replace('_', ' ')}" for role, n in summary["estate_2015"].items()),
         "  need bands (SPAs): " + ", ".join(f"{n} {b}" for b, n in summary["need_bands"].items())
@@ -311,8 +319,8 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{s['need_index']:>8.2f}{s['need_band']:>8}{s['lsoas']:>7}{s['area_km2']:>8.1f}{s['candidate_sites']:>7}"
             f"{s['share_within_walk']:>8.1%}"
         )
-    lines += ["", f"SPA balance: every SPA within {summary['spa_largest_gap_from_district_mean']:.0%} "
-              "of its district's mean population 0-19"]
+    lines += ["", (f"SPA balance: every SPA within {summary['spa_largest_gap_from_district_mean']:.0%} "
+              "of its district's mean population 0-19")]
     lines += ["footprints: " + "; ".join(f"{k} ({v} SPAs)" for k, v in summary["footprints"].items())]
     departures = summary["departures_from_seed_003"]
     lines += ["", "departures from seed 003: " + ("none" if not departures else "")]

@@ -66,27 +66,27 @@ BUILDING_KINDS: tuple[BuildingKind, ...] = (
 OTHER_KIND = BuildingKind("Other building", "X", 20, frozenset())
 
 SCALE_BAR_M = 10_000.0
-_MAP_WIDTH_IN = 4.95
-_LEGEND_WIDTH_IN = style.FULL_WIDTH_IN - _MAP_WIDTH_IN - 0.1
-_MIN_BODY_IN = 3.8
+MAP_WIDTH_IN = 4.95
+LEGEND_WIDTH_IN = style.FULL_WIDTH_IN - MAP_WIDTH_IN - 0.1
+MIN_BODY_IN = 3.8
 _PAD = 0.03  # share of the data extent left around the map
 _FILL_TINT = 0.55
 _HATCH_SHADE = 0.25
 _WRAP = 30  # characters per legend line
 _NBSP = "\u00a0"  # keeps a count on the line of the word before it
-_HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
 def geography_map(geography: Geography, *, title: str | None = None) -> Figure:
     """The print map of ``geography``; the title defaults to the walking-access finding."""
     spas, sites = geography.spas, geography.sites
-    xmin, ymin, xmax, ymax = _extent(geography)
+    xmin, ymin, xmax, ymax = map_extent(geography)
     ratio = float(np.clip((ymax - ymin) / (xmax - xmin), 0.6, 1.5))
-    body_in = max(_MIN_BODY_IN, _MAP_WIDTH_IN * ratio)
+    body_in = max(MIN_BODY_IN, MAP_WIDTH_IN * ratio)
     with style.house_style():
         fig = Figure(figsize=(style.FULL_WIDTH_IN, body_in))
         FigureCanvasAgg(fig)
-        ax = fig.add_axes((0, 0, _MAP_WIDTH_IN / style.FULL_WIDTH_IN, 1))
+        ax = fig.add_axes((0, 0, MAP_WIDTH_IN / style.FULL_WIDTH_IN, 1))
         ax.set_axis_off()
         ax.set_aspect("equal", adjustable="box")
         ax.set_xlim(xmin, xmax)
@@ -95,14 +95,14 @@ def geography_map(geography: Geography, *, title: str | None = None) -> Figure:
         footprints = _footprint_styles(spas["footprint"])
         _draw_spas(ax, spas, footprints)
         uncovered = _draw_uncovered(ax, geography)
-        _draw_polygons(ax, geography.districts.geometry, facecolor="none",
+        draw_polygons(ax, geography.districts.geometry, facecolor="none",
                        edgecolor=style.INK, linewidth=1.3, zorder=3)
-        _label_districts(ax, geography)
+        label_districts(ax, geography)
         kinds = _draw_sites(ax, sites)
-        _draw_scale_bar(ax, xmax, ymin, xmax - xmin)
+        draw_scale_bar(ax, xmax, ymin, xmax - xmin)
 
-        legend_ax = fig.add_axes(((_MAP_WIDTH_IN + 0.1) / style.FULL_WIDTH_IN, 0,
-                                  _LEGEND_WIDTH_IN / style.FULL_WIDTH_IN, 1))
+        legend_ax = fig.add_axes(((MAP_WIDTH_IN + 0.1) / style.FULL_WIDTH_IN, 0,
+                                  LEGEND_WIDTH_IN / style.FULL_WIDTH_IN, 1))
         legend_ax.set_axis_off()
         _draw_legends(fig, legend_ax, spas, footprints, kinds, uncovered, geography)
         style.finish(fig, title or map_title(geography), geography_footnote(geography),
@@ -129,9 +129,9 @@ def map_subtitle(geography: Geography) -> str:
     n_footprints = geography.spas["footprint"].nunique()
     n_sites = len(geography.sites)
     n_stand_ins = int(geography.sites["stand_in"].fillna(False).astype(bool).sum())
-    return (f"{_count(n_spas, 'service planning area')} in "
-            f"{_count(n_footprints, 'delivery footprint')}; "
-            f"{_count(n_sites, 'candidate building')} ({_count(n_stand_ins, 'stand-in')})")
+    return (f"{count_noun(n_spas, 'service planning area')} in "
+            f"{count_noun(n_footprints, 'delivery footprint')}; "
+            f"{count_noun(n_sites, 'candidate building')} ({count_noun(n_stand_ins, 'stand-in')})")
 
 
 def geography_footnote(geography: Geography) -> str:
@@ -158,15 +158,15 @@ def _counted(label: str, n: int) -> str:
     return f"{label}{_NBSP}–{_NBSP}{n}"
 
 
-def _wrap(text: str) -> str:
+def wrap_legend_label(text: str) -> str:
     return textwrap.fill(text, _WRAP, break_long_words=False, break_on_hyphens=False)
 
 
-def _count(n: int, noun: str) -> str:
+def count_noun(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _extent(geography: Geography) -> tuple[float, float, float, float]:
+def map_extent(geography: Geography) -> tuple[float, float, float, float]:
     """Bounds of everything drawn, with a margin (metres)."""
     boxes = [frame.total_bounds for frame in (geography.spas, geography.districts, geography.sites)
              if len(frame)]
@@ -203,7 +203,7 @@ def _path(geometry: BaseGeometry) -> MplPath | None:
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
-def _draw_polygons(ax: Axes, geometries: Iterable[BaseGeometry], **kwargs: object) -> None:
+def draw_polygons(ax: Axes, geometries: Iterable[BaseGeometry], **kwargs: object) -> None:
     patches = [PathPatch(p) for p in map(_path, geometries) if p is not None]
     if patches:
         ax.add_collection(PatchCollection(patches, **kwargs), autolim=False)
@@ -214,10 +214,10 @@ def _draw_spas(ax: Axes, spas: pd.DataFrame, footprints: dict[str, tuple[str, st
     for name, (colour, hatch) in footprints.items():
         members = spas.loc[spas["footprint"] == name, "geometry"]
         # The edge colour is the hatch colour; the edge itself is not drawn (width 0).
-        _draw_polygons(ax, members, facecolor=style.tint(colour, _FILL_TINT),
+        draw_polygons(ax, members, facecolor=style.tint(colour, _FILL_TINT),
                        edgecolor=style.shade(colour, _HATCH_SHADE), linewidth=0,
                        hatch=hatch or None, zorder=1)
-    _draw_polygons(ax, spas.geometry, facecolor="none", edgecolor="white", linewidth=0.7, zorder=2)
+    draw_polygons(ax, spas.geometry, facecolor="none", edgecolor="white", linewidth=0.7, zorder=2)
 
 
 def _draw_uncovered(ax: Axes, geography: Geography) -> int:
@@ -230,7 +230,7 @@ def _draw_uncovered(ax: Axes, geography: Geography) -> int:
     return int(beyond.sum())
 
 
-def _label_districts(ax: Axes, geography: Geography) -> None:
+def label_districts(ax: Axes, geography: Geography) -> None:
     """District names, each placed inside its district where it hides the fewest buildings."""
     ax.apply_aspect()  # settle the data limits, so text sizes convert to metres
     renderer = ax.figure.canvas.get_renderer()
@@ -240,7 +240,7 @@ def _label_districts(ax: Axes, geography: Geography) -> None:
         if row.geometry is None or row.geometry.is_empty:
             continue
         text = ax.text(0, 0, row.district, ha="center", va="center", fontsize=7,
-                       fontweight="bold", color=style.INK, zorder=6, path_effects=_HALO)
+                       fontweight="bold", color=style.INK, zorder=6, path_effects=HALO)
         box = text.get_window_extent(renderer)
         (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
         text.set_position(_label_point(row.geometry, sites_xy, (x1 - x0) / 2, (y1 - y0) / 2))
@@ -317,7 +317,7 @@ def _handle(kind: BuildingKind, *, hollow: bool) -> Line2D:
                   markeredgecolor=style.INK, markeredgewidth=0.8 if hollow else 0.4)
 
 
-def _draw_scale_bar(ax: Axes, xmax: float, ymin: float, width: float) -> None:
+def draw_scale_bar(ax: Axes, xmax: float, ymin: float, width: float) -> None:
     """A 10 km bar in two halves, with a north arrow above it, in the lower-right corner."""
     margin = 0.02 * width
     x0, y0 = xmax - margin - SCALE_BAR_M, ymin + margin
@@ -328,7 +328,7 @@ def _draw_scale_bar(ax: Axes, xmax: float, ymin: float, width: float) -> None:
                                edgecolor=style.INK, linewidth=0.6, zorder=7))
     for offset, text in ((0, "0"), (SCALE_BAR_M / 2, "5"), (SCALE_BAR_M, "10 km")):
         ax.text(x0 + offset, y0 + height * 1.6, text, ha="center", va="bottom", fontsize=6.5,
-                zorder=7, path_effects=_HALO)
+                zorder=7, path_effects=HALO)
     # North arrow (grid north; within a degree of true north here) above the bar's right end.
     arrow_x, tail_y = x0 + SCALE_BAR_M, y0 + height * 7
     tip_y = tail_y + SCALE_BAR_M * 0.35
@@ -336,7 +336,7 @@ def _draw_scale_bar(ax: Axes, xmax: float, ymin: float, width: float) -> None:
                 arrowprops={"arrowstyle": "-|>", "color": style.INK, "linewidth": 0.9,
                             "shrinkA": 0, "shrinkB": 0})
     ax.text(arrow_x, tip_y + height, "N", ha="center", va="bottom", fontsize=7,
-            fontweight="bold", zorder=7, path_effects=_HALO)
+            fontweight="bold", zorder=7, path_effects=HALO)
 
 
 def _draw_legends(fig: Figure, ax: Axes, spas: pd.DataFrame,
@@ -348,23 +348,23 @@ def _draw_legends(fig: Figure, ax: Axes, spas: pd.DataFrame,
     footprint_entries = [
         (Patch(facecolor=style.tint(colour, _FILL_TINT),
                edgecolor=style.shade(colour, _HATCH_SHADE), hatch=hatch or None, linewidth=0),
-         _wrap(f"{name} ({_count(int(spa_counts.get(name, 0)), 'SPA').replace(' ', _NBSP)})"))
+         wrap_legend_label(f"{name} ({count_noun(int(spa_counts.get(name, 0)), 'SPA').replace(' ', _NBSP)})"))
         for name, (colour, hatch) in footprints.items()
     ]
     limit = geography.config.walk_limit_minutes
     line_entries = [
         (Line2D([], [], color=style.INK, linewidth=1.3), "District boundary"),
         (Patch(facecolor="#bbbbbb", edgecolor="white", linewidth=1.0),
-         _wrap("Service planning area (SPA), white outline")),
+         wrap_legend_label("Service planning area (SPA), white outline")),
     ]
     if uncovered:
         line_entries.append((
             Line2D([], [], linestyle="none", marker="o", markersize=1.6, color="#555555"),
-            _wrap(f"Home beyond a {limit:.0f}-minute walk (one dot per postcode)"),
+            wrap_legend_label(f"Home beyond a {limit:.0f}-minute walk (one dot per postcode)"),
         ))
     sections = [
         ("Delivery footprint", footprint_entries),
-        ("Candidate building", [(h, _wrap(t)) for h, t in buildings]),
+        ("Candidate building", [(h, wrap_legend_label(t)) for h, t in buildings]),
         ("Also shown", line_entries),
     ]
     renderer = fig.canvas.get_renderer()

@@ -11,11 +11,19 @@ import math
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from earlyhelp.scenario import Scenario
 from optimise.costs import cost_parameter_table
 from optimise.plan import SitingPlan
+from optimise.report import (
+    budget_bridge_chart,
+    options_table,
+    plan_layers,
+    plan_map,
+    plan_table,
+)
 
 
 def siting_summary(plans: list[SitingPlan], scenario: Scenario) -> dict[str, Any]:
@@ -39,29 +47,21 @@ def write_siting(plans: list[SitingPlan], scenario: Scenario, folder: Path) -> l
     plan = plans[0]
     written = [
         _json(folder / "summary.json", siting_summary(plans, scenario)),
-        _csv(folder / "plan.csv", plan_rows(plan)),
+        _csv(folder / "plan.csv", plan_table(plan)),
+        _gpkg(folder / "plan.gpkg", plan_layers(plan)),
         _csv(folder / "coverage_by_spa.csv", plan.coverage_by("spa_id")),
         _csv(folder / "coverage_by_district.csv", plan.coverage_by("district")),
         _csv(folder / "staff_by_spa.csv", plan.staffing.spas.reset_index()),
         _csv(folder / "staff_by_footprint.csv", plan.staffing.footprints.reset_index()),
         _csv(folder / "budget_bridge.csv", plan.bridge),
+        _csv(folder / "options.csv", options_table(plans)),
         _csv(folder / "parameters.csv", parameter_rows(plan, scenario)),
     ]
     for k, option in enumerate(plans[1:], start=2):
-        written.append(_csv(folder / f"option_{k}_plan.csv", plan_rows(option)))
-    return written
-
-
-def plan_rows(plan: SitingPlan) -> pd.DataFrame:
-    """Every candidate, then every outreach venue used, one row each (``kind`` tells which)."""
-    candidates = plan.candidates.assign(kind="candidate")
-    venues = plan.venues.assign(kind="outreach_venue", open=False, enhanced=False,
-                                sessions_centre=0)
-    columns = ["kind", "site_id", "name", "site_type", "role_2015", "existing", "spa_id",
-               "district", "band", "open", "enhanced", "sessions_centre", "sessions_outreach",
-               "centre_site_id", "annual_cost_gbp", "closure_reason", "x", "y"]
-    frame = pd.concat([candidates, venues], ignore_index=True)
-    return frame.reindex(columns=columns)
+        written.append(_csv(folder / f"option_{k}_plan.csv", plan_table(option)))
+    plan_map(plan, folder / "plan_map.png")
+    budget_bridge_chart(plan, folder / "budget_bridge.png")
+    return [*written, folder / "plan_map.png", folder / "budget_bridge.png"]
 
 
 def parameter_rows(plan: SitingPlan, scenario: Scenario) -> pd.DataFrame:
@@ -91,6 +91,12 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     return value
+
+
+def _gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    for name, layer in layers.items():
+        layer.to_file(path, layer=name, driver="GPKG")
+    return path
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> Path:

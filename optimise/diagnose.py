@@ -87,6 +87,21 @@ def _relaxed(problem: SitingProblem, rules: Rules, grouped: Grouped,
              names: tuple[str, ...]) -> str | None:
     """Solve with the rows of ``names`` elastic; describe the least breach (None: still no
     plan, or the named rules are not there)."""
+    found = elastic_breaches(problem, rules, grouped, names)
+    if found is None:
+        return None
+    parts = [_describe(name, problem, rules, grouped, breaches) for name, breaches in found.items()]
+    return "; ".join(p for p in parts if p)
+
+
+Breach = tuple[int, float, float]  # (row within its rule, +1 lower side / -1 upper side, amount)
+
+
+def elastic_breaches(problem: SitingProblem, rules: Rules, grouped: Grouped,
+                     names: tuple[str, ...]) -> dict[str, list[Breach]] | None:
+    """The least breach of the rules ``names`` that allows a plan, row by row (a pound, a
+    child, a session or a centre each count one; children missing the standard are counted as
+    children). None when even that allows no plan, or none of the rules is there."""
     model, _, grouped, families = build_model(problem, rules, grouped)
     offsets, start = {}, 0
     for name, rows in families.items():
@@ -122,11 +137,25 @@ def _relaxed(problem: SitingProblem, rules: Rules, grouped: Grouped,
     if outcome.status == INFEASIBLE or outcome.x is None:
         return None
     breach = outcome.x[n:]
-    parts = [_describe(name, problem, rules, grouped, offsets[name][0],
-                       [(row, sign, value) for (owner, row, sign), value in zip(owners, breach)
-                        if owner == name and value > 1e-6])
-             for name in chosen]
-    return "; ".join(p for p in parts if p)
+    return {name: [(row - offsets[name][0], sign, value)
+                   for (owner, row, sign), value in zip(owners, breach)
+                   if owner == name and value > 1e-6]
+            for name in chosen}
+
+
+def outreach_to_meet_standard(problem: SitingProblem, rules: Rules,
+                              grouped: Grouped) -> NDArray[np.float64] | None:
+    """Outreach sessions a week each SPA would need beyond its centres' allowance for every
+    child some place can reach to be reached, the other rules kept (None: no number of
+    sessions would do it)."""
+    found = elastic_breaches(problem, replace(rules, walk_standard="required"), grouped,
+                             ("outreach",))
+    if found is None:
+        return None
+    per_spa = np.zeros(problem.n_spas)
+    for row, _, value in found.get("outreach", []):
+        per_spa[row] += round(value)
+    return per_spa
 
 
 def _price(name: str, grouped: Grouped, rows: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -137,11 +166,11 @@ def _price(name: str, grouped: Grouped, rows: NDArray[np.int64]) -> NDArray[np.f
     return np.ones(len(rows))
 
 
-def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped, first: int,
-              breaches: list[tuple[int, float, float]]) -> str:
+def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped,
+              breaches: list[Breach]) -> str:
     if not breaches:
         return ""
-    rows = np.array([row - first for row, _, _ in breaches])
+    rows = np.array([row for row, _, _ in breaches])
     amounts = np.array([value for _, _, value in breaches])
     signs = np.array([sign for _, sign, _ in breaches])
     if name == "budget":

@@ -44,6 +44,7 @@ class SitingPlan:
     baseline: CostBreakdown
     bridge: pd.DataFrame
     solution: SitingSolution
+    sessions_to_meet_standard: pd.Series | None = None
 
     @property
     def open_ids(self) -> list[str]:
@@ -57,7 +58,10 @@ class SitingPlan:
             column: points[column].to_numpy(),
             "children": points["population_0_19"].to_numpy(float),
             "need": points["need"].to_numpy(float), "reach": self.reach})
-        out = frame.groupby(column)[["children", "need"]].sum()
+        every = self.inputs.geography.spas[column].unique()  # SPAs and districts without homes too
+        out = frame.groupby(column)[["children", "need"]].sum().reindex(sorted(every),
+                                                                          fill_value=0.0)
+        out.index.name = column
         for label, name in ((REACHED_BY_CENTRE, "by_centre"), (REACHED_BY_OUTREACH, "outreach_only"),
                             (BEYOND, "beyond")):
             part = frame[frame["reach"] == label].groupby(column)[["children", "need"]].sum()
@@ -70,6 +74,10 @@ class SitingPlan:
             .reindex(out.index, fill_value=0)
         out["outreach_venues"] = self.venues.groupby(column).size().reindex(out.index, fill_value=0)
         return out.reset_index()
+
+    def standard_summary(self) -> dict[str, Any]:
+        """The walk standard: met or not, who misses it, the sessions that would close it."""
+        return _standard_summary(self)
 
     def summary(self) -> dict[str, Any]:
         """The headline figures (summary.json's keys)."""
@@ -108,7 +116,8 @@ class SitingPlan:
             "existing_buildings": int(existing.sum()),
             "existing_buildings_kept": int((existing & opened).sum()),
             "existing_buildings_closed": int((existing & ~opened).sum()),
-            "need_bands": self.inputs.bands.value_counts().to_dict(),
+            "walk_standard": self.standard_summary(),
+        "need_bands": self.inputs.bands.value_counts().to_dict(),
             "solver": {
                 "name": self.solution.solver,
                 "status": self.solution.status,
@@ -127,6 +136,29 @@ class SitingPlan:
                           "demand_groups": self.solution.points_after},
             },
         }
+
+
+def _standard_summary(plan: SitingPlan) -> dict[str, Any]:
+    """Whether every child some centre or venue could reach within the walk is reached, who
+    misses it by SPA, and the outreach sessions that would close the gap."""
+    problem = plan.inputs.problem
+    reachable = (np.diff(problem.centre_reach.indptr) > 0) | (np.diff(problem.venue_reach.indptr) > 0)
+    points = plan.inputs.geography.demand_points
+    children = points["population_0_19"].to_numpy(float)
+    missed = reachable & (plan.reach == BEYOND)
+    by_spa = pd.Series(children[missed]).groupby(points["spa_id"].to_numpy()[missed]).sum()
+    extra = plan.sessions_to_meet_standard
+    return {
+        "mode": plan.inputs.siting.walk_standard,
+        "met": not missed.any(),
+        "children_reachable": float(children[reachable].sum()),
+        "children_reachable_missed": float(children[missed].sum()),
+        "children_missed_by_spa": {k: float(v) for k, v in by_spa.sort_values(ascending=False).items()},
+        "children_beyond_every_place": float(children[~reachable].sum()),
+        "outreach_sessions_to_meet": None if extra is None else float(extra.sum()),
+        "outreach_sessions_to_meet_by_spa": None if extra is None else
+        {k: float(v) for k, v in extra[extra > 0].sort_values(ascending=False).items()},
+    }
 
 
 def build_plan(inputs: SitingInputs, solution: SitingSolution) -> SitingPlan:

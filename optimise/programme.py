@@ -257,6 +257,25 @@ def group_points(problem: SitingProblem) -> Grouped:
     )
 
 
+def dominated_venues(problem: SitingProblem, grouped: Grouped) -> NDArray[np.bool_]:
+    """Venues some plan that is just as good never uses: one reaching no group, or one whose
+    groups another venue of the same SPA reaches too, at no more cost, that is not itself a
+    candidate centre (so it is always free to be a venue). Swapping such a venue for the other
+    keeps every rule met (the SPA's outreach count is unchanged) and no objective worse, so
+    these columns are fixed at 0 (ties between identical venues: the later is dropped)."""
+    counts = grouped.venue_reach.astype(np.int32)
+    size = counts.getnnz(axis=0)
+    overlap = (counts.T @ counts).tocoo()
+    a, b, shared = overlap.row, overlap.col, overlap.data
+    inside = ((a != b) & (shared == size[a]) & ((size[b] > size[a]) | (b < a))
+              & (problem.venue_spa[a] == problem.venue_spa[b])
+              & (problem.venue_candidate[b] < 0)
+              & (problem.venue_cost[b] <= problem.venue_cost[a]))
+    dominated = size == 0
+    dominated[a[inside]] = True
+    return dominated
+
+
 def _sparse(rows: NDArray, cols: NDArray, values: NDArray | float, n_rows: int,
             n_columns: int) -> csr_matrix:
     values = np.broadcast_to(np.asarray(values, dtype=float), np.shape(rows))
@@ -407,10 +426,11 @@ def rule_rows(layout: Layout, problem: SitingProblem, grouped: Grouped,
     return families
 
 
-def column_bounds(layout: Layout, problem: SitingProblem,
-                  rules: Rules) -> tuple[NDArray, NDArray, NDArray]:
+def column_bounds(layout: Layout, problem: SitingProblem, rules: Rules,
+                  grouped: Grouped | None = None) -> tuple[NDArray, NDArray, NDArray]:
     """Lower and upper bounds and integrality: y, e, w binary (locks fix y, and a building
-    locked closed is no venue either), z, q and t continuous in 0..1."""
+    locked closed is no venue either; with ``grouped``, dominated venues are fixed unused),
+    z, q and t continuous in 0..1."""
     lower = np.zeros(layout.n_columns)
     upper = np.ones(layout.n_columns)
     if rules.lock_open is not None:
@@ -423,6 +443,8 @@ def column_bounds(layout: Layout, problem: SitingProblem,
         shut = np.zeros(layout.n_venues, dtype=bool)
         shut[is_candidate] = closed[problem.venue_candidate[is_candidate]]
         upper[layout.w][shut] = 0.0
+    if grouped is not None:
+        upper[layout.w][dominated_venues(problem, grouped)] = 0.0
     integer = np.zeros(layout.n_columns, dtype=bool)
     integer[: layout.w.stop] = True
     return lower, upper, integer
@@ -477,7 +499,7 @@ def build_model(problem: SitingProblem, rules: Rules,
         families["coverage_target"] = coverage_target_rows(layout, problem, grouped,
                                                            rules.coverage_target)
     rows = stack_rows(*families.values())
-    lower, upper, integer = column_bounds(layout, problem, rules)
+    lower, upper, integer = column_bounds(layout, problem, rules, grouped)
     model = MipModel(np.zeros(layout.n_columns), rows.matrix, rows.lower, rows.upper, lower,
                      upper, integer, maximise=True)
     return model, layout, grouped, families

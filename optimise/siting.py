@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,11 @@ import pandas as pd
 from geodata.geography import Geography
 from optimise.config import SitingConfig
 from optimise.costs import CostConfig, CostModel, cost_model
+from optimise.diagnose import outreach_to_meet_standard
 from optimise.errors import InfeasiblePlan, OptimiseError
 from optimise.places import Places, centre_candidates, outreach_venues
 from optimise.plan import SitingPlan, build_plan
-from optimise.programme import Rules, SitingProblem, SitingSolution, solve_siting
+from optimise.programme import Rules, SitingProblem, SitingSolution, group_points, solve_siting
 from optimise.staffing import StaffingConfig
 
 #: Progress callback: called with a short description of the step that starts.
@@ -148,7 +149,14 @@ def _locks(geography: Geography, candidates: pd.DataFrame, site_ids: tuple[str, 
 def plan_siting(inputs: SitingInputs, progress: Progress | None = None) -> SitingPlan:
     """The best plan under the scenario's rules (raises InfeasiblePlan with a diagnosis)."""
     solution = solve_siting(inputs.problem, inputs.rules, progress=progress)
-    return build_plan(inputs, solution)
+    plan = build_plan(inputs, solution)
+    if plan.standard_summary()["met"]:
+        return plan
+    if progress:
+        progress("counting the outreach sessions that would meet the walk standard")
+    extra = outreach_to_meet_standard(inputs.problem, inputs.rules, group_points(inputs.problem))
+    gap = None if extra is None else pd.Series(extra, index=list(inputs.problem.spa_names))
+    return replace(plan, sessions_to_meet_standard=gap)
 
 
 def plan_options(inputs: SitingInputs, progress: Progress | None = None) -> list[SitingPlan]:
