@@ -30,11 +30,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from geodata.config import GeodataConfig, sourced_field
+from geodata.config import GeodataConfig, parameter_rows, sourced_field
 from geodata.errors import InputError
 from optimise.config import SitingConfig
 from optimise.costs import CostConfig
-from optimise.staffing import StaffingConfig, parameter_rows
+from optimise.staffing import StaffingConfig
 
 #: Keys that belong to the file stating them: a child scenario never inherits them.
 OWN_KEYS = ("name", "description")

@@ -239,18 +239,26 @@ class GeodataConfig(BaseModel):
 
     def parameter_table(self) -> list[dict[str, Any]]:
         """Every parameter with its value, meaning and source."""
-        rows = []
-        for name, field in type(self).model_fields.items():
-            extra = field.json_schema_extra or {}
-            value = getattr(self, name)
-            if isinstance(value, BaseModel):
-                value = value.model_dump()
-            rows.append(
-                {
-                    "parameter": name,
-                    "value": str(value) if isinstance(value, Path) else value,
-                    "description": field.description,
-                    "source": extra.get(SOURCE_KEY, ""),
-                }
-            )
-        return rows
+        return parameter_rows(self)
+
+
+def parameter_rows(config: BaseModel) -> list[dict[str, Any]]:
+    """Rows (parameter, value, description, source) of any config built with
+    :func:`sourced_field`; values as JSON-ready plain data (paths as text, nested configs as
+    mappings, tuples as lists)."""
+    rows = []
+    for name, field in type(config).model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        rows.append({"parameter": name, "value": _plain(getattr(config, name)),
+                     "description": field.description, "source": extra.get(SOURCE_KEY, "")})
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value

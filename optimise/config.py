@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from geodata.config import SOURCE_KEY, sourced_field
+from geodata.config import parameter_rows, sourced_field
 from geodata.seed003 import (
     ACCESS_POINTS_BY_BAND,
     BUDGET_GBP,
@@ -211,15 +211,4 @@ class SitingConfig(BaseModel):
 
     def parameter_table(self) -> list[dict[str, Any]]:
         """Every rule with its value, meaning and source."""
-        return [
-            {"parameter": name, "value": _plain(getattr(self, name)),
-             "description": field.description,
-             "source": (field.json_schema_extra or {}).get(SOURCE_KEY, "")}
-            for name, field in type(self).model_fields.items()
-        ]
-
-
-def _plain(value: Any) -> Any:
-    return value.model_dump() if isinstance(value, BaseModel) else value
-
-
+        return parameter_rows(self)

@@ -39,7 +39,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from geodata.config import sourced_field
+from geodata.config import parameter_rows, sourced_field
 from geodata.errors import EarlyHelpWarning
 from geodata.seed003 import (
     BUDGET_2015_GBP,
@@ -52,7 +52,6 @@ from geodata.seed003 import (
     SESSIONS_STANDARD,
 )
 from optimise.errors import OptimiseError
-from optimise.staffing import parameter_rows
 
 #: NJC for Local Government Services pay spine, annual salary in pounds by spinal column point,
 #: in force 1 January 2015 to 31 March 2016 (the 2014-16 pay agreement: 2.2 % on SCP 11 and

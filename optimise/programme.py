@@ -450,6 +450,10 @@ def column_bounds(layout: Layout, problem: SitingProblem, rules: Rules,
     return lower, upper, integer
 
 
+#: The last two objectives solved as one (see :func:`tiers_of`); reported as two tiers.
+EXISTING_THEN_COST = "existing_kept_then_cost"
+
+
 def tiers_of(layout: Layout, problem: SitingProblem, grouped: Grouped,
              rules: Rules) -> list[tuple[str, NDArray[np.float64], bool]]:
     """The objectives in lexicographic order: (name, cost over the columns, maximise)."""
@@ -470,9 +474,16 @@ def tiers_of(layout: Layout, problem: SitingProblem, grouped: Grouped,
         reached = np.zeros(layout.n_columns)
         reached[layout.q] = grouped.need
         tiers.append(("need_reached", reached, True))
+    cheaper = rules.prefer_cheaper and rules.objective != "min_cost"
+    if rules.prefer_existing and cheaper and np.array_equal(cost, np.round(cost)):
+        # whole pounds: one solve of kept x (more than any cost difference) - cost orders the
+        # plans exactly as kept first, then cost
+        weight = float(np.abs(cost).sum()) + 1.0
+        tiers.append((EXISTING_THEN_COST, weight * kept - cost, True))
+        return tiers
     if rules.prefer_existing:
         tiers.append(("existing_kept", kept, True))
-    if rules.prefer_cheaper and rules.objective != "min_cost":
+    if cheaper:
         tiers.append(("cost_gbp", cost, False))
     return tiers
 
@@ -547,9 +558,23 @@ def solve_siting(problem: SitingProblem, rules: Rules,
             tiers.append(Tier(name, maximise, value, math.nan, NOT_SOLVED, outcome.seconds))
             continue
         x = outcome.x
-        tiers.append(_tier(name, maximise, outcome))
+        if name == EXISTING_THEN_COST:
+            tiers += _split_existing_then_cost(x, layout, problem, outcome)
+        else:
+            tiers.append(_tier(name, maximise, outcome))
         model = _with_rows(model, _hold(cost, outcome.objective, maximise))
     return _solution(x, layout, grouped, tiers, solver, model, total)
+
+
+def _split_existing_then_cost(x: NDArray, layout: Layout, problem: SitingProblem,
+                              outcome: MipOutcome) -> list[Tier]:
+    """The combined tie-break reported as its two objectives (proven together or not)."""
+    kept = float(np.dot(x[layout.y], problem.candidate_existing))
+    cost = float(cost_vector(layout, problem) @ x)
+    proven = outcome.status == OPTIMAL
+    half = outcome.seconds / 2
+    return [Tier("existing_kept", True, kept, kept if proven else math.nan, outcome.status, half),
+            Tier("cost_gbp", False, cost, cost if proven else math.nan, outcome.status, half)]
 
 
 def _tier(name: str, maximise: bool, outcome: MipOutcome) -> Tier:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from geodata.config import SOURCE_KEY, sourced_field
+from geodata.config import parameter_rows, sourced_field
 from geodata.seed003 import (
     CASES_PER_YEAR,
     FOOTPRINTS,
@@ -137,23 +137,6 @@ class StaffingConfig(BaseModel):
     def parameter_table(self) -> list[dict[str, Any]]:
         """Every parameter with its value, meaning and source."""
         return parameter_rows(self)
-
-
-def parameter_rows(config: BaseModel) -> list[dict[str, Any]]:
-    """Rows (parameter, value, description, source) for any config built with ``sourced_field``."""
-    rows = []
-    for name, field in type(config).model_fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        value = getattr(config, name)
-        rows.append(
-            {
-                "parameter": name,
-                "value": list(value) if isinstance(value, tuple) else value,
-                "description": field.description,
-                "source": extra.get(SOURCE_KEY, ""),
-            }
-        )
-    return rows
 
 
 def _is_multiple(value: float, step: float) -> bool:

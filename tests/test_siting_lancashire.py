@@ -7,6 +7,7 @@ proposal once (about 4 s); every figure seed 003 states is either reproduced or 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,34 @@ def test_optimise_writes_the_results_folder_and_says_the_figures(lancashire, cac
     assert set(summary["solver"]) >= {"name", "status", "objective", "best_bound", "gap",
                                       "seconds"}
     assert "plan: optimal" in capsys.readouterr().out
+
+
+def test_a_scenario_the_rules_rule_out_is_refused_in_one_line_naming_the_rule(
+        lancashire, cache_dir, tmp_path, capsys):
+    scenario = tmp_path / "too-few.yaml"
+    scenario.write_text(f"extends: {Path(PROPOSAL).resolve()}\nsiting:\n  centres: 40\n")
+    out = tmp_path / "plan"
+    assert main(["optimise", str(scenario), "--out", str(out), "--quiet",
+                 "--cache-dir", str(cache_dir)]) == 2
+    error = capsys.readouterr().err
+    assert error == ("earlyhelp: error: no plan meets the rules: the SPA minimums need 52 "
+                     "centres but the scenario allows 40\n")
+    assert not out.exists()
+
+
+def test_a_mistyped_scenario_is_refused_before_any_work(tmp_path, capsys):
+    scenario = tmp_path / "typo.yaml"
+    scenario.write_text("siting:\n  centers: 56\n")
+    assert main(["optimise", str(scenario), "--out", str(tmp_path / "plan")]) == 2
+    assert capsys.readouterr().err == (
+        f"earlyhelp: error: {scenario}, field 'siting.centers': not a field of the siting "
+        "section; did you mean 'centres'?\n")
+
+
+def test_optimise_never_touches_a_folder_it_did_not_write(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    assert main(["optimise", PROPOSAL, "--out", str(mine)]) == 2
+    assert (mine / "notes.txt").read_text() == "keep me"
+    assert "earlyhelp: error:" in capsys.readouterr().err
