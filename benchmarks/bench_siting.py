@@ -47,7 +47,8 @@ def run(label: str, geography, siting: SitingConfig, candidates: str = "building
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="(a) only")
+    parser.add_argument("--no-sensitivity", action="store_true", help="skip the band table")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     geography = build_geography()
@@ -60,6 +61,8 @@ def main() -> None:
     run("(b) buildings + 2015 schools, 30 min", geography, SitingConfig(),
         "buildings_and_schools")
     run("(c) greenfield LSOA centroids, 30 min", geography, SitingConfig(), "lsoa_centroids")
+    if args.no_sensitivity:
+        return
     print("\nsensitivity: SPAs banded high need (county rank), buildings, 30 min:")
     for high in range(0, 13):
         run(f"high_need_spas = {high}", geography, SitingConfig(high_need_spas=high))

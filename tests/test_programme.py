@@ -8,7 +8,7 @@ answer, with the answer written down.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -665,3 +665,13 @@ def test_the_brute_force_finds_the_known_optimum_that_greedy_misses():
     assert optimum.values == {"need_reached_by_centre": 16.0, "existing_kept": 0.0,
                               "cost_gbp": 5.0}
     assert optimum.plans == {((False, True, True, False), (False,) * 4, ())}
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_cbc_finds_the_same_plan_as_highs(seed):
+    problem = random_problem(seed)
+    rules = RANDOM_RULES["budget decides the count, standard an objective"]
+    highs = solve_siting(problem, replace(rules, solver="highs"))
+    cbc = solve_siting(problem, replace(rules, solver="cbc"))
+    assert cbc.solver == "cbc" and cbc.status == "optimal"
+    assert values(cbc) == pytest.approx(values(highs))
