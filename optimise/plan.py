@@ -245,8 +245,9 @@ def _closure_reasons(inputs: SitingInputs, cand: pd.DataFrame, venues: pd.DataFr
                     f"band allows, and they reach more need; it would add {adds[j]:,.0f} "
                     "children")
         else:
-            text = (f"other centres reach more need; it would add {adds[j]:,.0f} children not "
-                    "reached by a centre")
+            text = (f"other centres reach more need within the rules and the budget; it would "
+                    f"add {adds[j]:,.0f} children not reached by a centre at a running cost of "
+                    f"£{row['annual_cost_gbp']:,.0f} a year")
         if row["site_id"] in hosts:
             text += " (it hosts outreach sessions)"
         reasons.iloc[j] = text
