@@ -541,8 +541,10 @@ def solve_siting(problem: SitingProblem, rules: Rules,
             progress(f"objective {index + 1} of {len(order)}: {name.replace('_', ' ')}")
         if index == 0 and hold_primary is not None:
             model = _with_rows(model, _hold(cost, hold_primary, maximise))
+        start = None if x is None else _lifted(x, layout, grouped)
         outcome = solve_mip(replace(model, cost=cost, maximise=maximise), solver=solver,
-                            time_limit=rules.time_limit, mip_gap=rules.mip_gap or None, start=x)
+                            time_limit=rules.time_limit, mip_gap=rules.mip_gap or None,
+                            start=start)
         total += outcome.seconds
         if index == 0 and outcome.x is None and outcome.status != INFEASIBLE:
             raise OptimiseError(
@@ -564,6 +566,19 @@ def solve_siting(problem: SitingProblem, rules: Rules,
             tiers.append(_tier(name, maximise, outcome))
         model = _with_rows(model, _hold(cost, outcome.objective, maximise))
     return _solution(x, layout, grouped, tiers, solver, model, total)
+
+
+def _lifted(x: NDArray, layout: Layout, grouped: Grouped) -> NDArray:
+    """The previous tier's plan with each group's reach at the most its places allow: an
+    earlier tier may leave ``q`` (or ``z``) below what the plan reaches, since it did not count
+    them, and the next tier starts far better from the plan's true reach."""
+    x = x.copy()
+    by_centre = np.asarray(grouped.centre_reach @ np.round(x[layout.y])).reshape(-1)
+    x[layout.z] = np.minimum(1.0, by_centre)
+    if layout.any_reach:
+        by_venue = np.asarray(grouped.venue_reach @ np.round(x[layout.w])).reshape(-1)
+        x[layout.q] = np.minimum(1.0, by_centre + by_venue)
+    return x
 
 
 def _split_existing_then_cost(x: NDArray, layout: Layout, problem: SitingProblem,

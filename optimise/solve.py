@@ -43,6 +43,9 @@ NOT_SOLVED = "not_solved"  # any other stop (interrupt, error): read the incumbe
 
 PROVEN_GAP = 1e-9  # a relative gap this small is rounding, not a shortfall
 
+#: Print HiGHS's own log while solving (for benchmarks and for investigating a slow model).
+SOLVER_LOG = False
+
 
 @dataclass(frozen=True)
 class MipModel:
@@ -175,7 +178,7 @@ def _solve_highs(
     import highspy
 
     highs = _new_highs()
-    for option, value in (("output_flag", False), ("random_seed", RANDOM_SEED),
+    for option, value in (("output_flag", SOLVER_LOG), ("random_seed", RANDOM_SEED),
                           ("threads", THREADS), ("mip_rel_gap", float(mip_gap or 0.0)),
                           ("time_limit", float(time_limit) if time_limit else highspy.kHighsInf)):
         highs.setOptionValue(option, value)
