@@ -75,6 +75,15 @@ class SitingPlan:
         out["outreach_venues"] = self.venues.groupby(column).size().reindex(out.index, fill_value=0)
         return out.reset_index()
 
+    def mean_walk_minutes(self) -> float:
+        """Children's mean walk to their nearest open centre, home by home (homes beyond the
+        walk horizon counted at the horizon)."""
+        horizon = self.inputs.geography.config.walk_horizon_minutes
+        minutes = self.inputs.candidates.walk.nearest_minutes(
+            self.candidates["open"].to_numpy(bool), beyond=horizon)
+        children = self.inputs.geography.demand_points["population_0_19"].to_numpy(float)
+        return float(np.average(np.minimum(minutes, horizon), weights=children))
+
     def standard_summary(self) -> dict[str, Any]:
         """The walk standard: met or not, who misses it, the sessions that would close it."""
         return _standard_summary(self)
@@ -107,6 +116,7 @@ class SitingPlan:
             "saving_gbp": self.baseline.total_gbp - self.cost.total_gbp,
             "cost_items_gbp": dict(self.cost.items),
             "walk_limit_minutes": self.inputs.geography.walk_standard_minutes,
+            "mean_walk_minutes": self.mean_walk_minutes(),
             "coverage_share": float(need[~by[BEYOND]].sum() / need.sum()),
             "coverage_share_by_centre": float(need[by[REACHED_BY_CENTRE]].sum() / need.sum()),
             "population_0_19": float(children.sum()),

@@ -19,6 +19,10 @@ fairness objective one more column ``t`` (the worst SPA's share). The rules, one
                    or q_g <= sum_{j in N(g)} y_j + sum_{v in V(g)} w_v
     budget         sum_j c_j y_j + c_e sum_j e_j + sum_v c_v w_v <= B - fixed
     fairness       t <= sum_{g in s} n_g z_g / n_s                  (for every SPA s)
+    mean walk      sum_j a_Lj + u_L = 1;  a_Lj <= y_j               (each walking unit L goes to
+                                                                     an open centre or beyond;
+                                                                     minimise sum c_L (t_Lj a_Lj
+                                                                     + H u_L) / sum c_L)
 
 Each venue used takes one outreach session (the fewest that makes it a venue); a centre keeps
 the rest of its sessions at home, so ``a = floor((1 - h) x standard sessions)`` with ``h`` the
@@ -28,7 +32,8 @@ are whole numbers.
 
 Objectives are solved lexicographically (each tier solved to optimality, then held while the
 next is solved): for "coverage", need reached by a centre, then need reached by a centre or a
-venue (when the standard is not required), then 2015 buildings kept, then cost.
+venue (when the standard is not required), then 2015 buildings kept, then cost; "mean_walk"
+puts the children's mean walk to their nearest centre first (a p-median: Hakimi 1964).
 """
 
 from __future__ import annotations
@@ -92,6 +97,11 @@ class SitingProblem:
     spa_names: tuple[str, ...] = ()
     district_names: tuple[str, ...] = ()
     children: NDArray[np.float64] | None = None
+    walk_unit: NDArray[np.int64] | None = None
+    walk_candidate: NDArray[np.int64] | None = None
+    walk_minutes: NDArray[np.float64] | None = None
+    unit_children: NDArray[np.float64] | None = None
+    walk_horizon: float = 60.0
 
     @property
     def n_candidates(self) -> int:
@@ -160,6 +170,8 @@ class Layout:
     n_groups: int
     any_reach: bool
     fairness: bool
+    n_pairs: int = 0
+    n_units: int = 0
 
     @property
     def y(self) -> slice:
@@ -186,8 +198,18 @@ class Layout:
         return slice(self.q.stop, self.q.stop + int(self.fairness))
 
     @property
+    def a(self) -> slice:
+        """Walking units assigned to candidates (mean-walk objective), one per pair."""
+        return slice(self.t.stop, self.t.stop + self.n_pairs)
+
+    @property
+    def u(self) -> slice:
+        """Walking units left beyond every open centre (counted at the horizon)."""
+        return slice(self.a.stop, self.a.stop + self.n_units)
+
+    @property
     def n_columns(self) -> int:
-        return self.t.stop
+        return self.u.stop
 
 
 @dataclass(frozen=True)
@@ -386,6 +408,30 @@ def fairness_rows(layout: Layout, grouped: Grouped, problem: SitingProblem) -> R
                 np.zeros(len(spas)))
 
 
+def assignment_rows(layout: Layout, problem: SitingProblem) -> Rows:
+    """For the mean walk: ``sum_j a_Lj + u_L = 1`` for every walking unit L (its children go
+    to one open centre, or count as beyond the horizon), and ``a_Lj - y_j <= 0``."""
+    n_units, n_pairs = layout.n_units, layout.n_pairs
+    pairs = np.arange(n_pairs)
+    whole = (_sparse(problem.walk_unit, pairs + layout.a.start, 1.0, n_units, layout.n_columns)
+             + _place(layout, layout.u, _identity(n_units)))
+    link = _sparse(np.r_[pairs, pairs],
+                   np.r_[pairs + layout.a.start, problem.walk_candidate + layout.y.start],
+                   np.r_[np.ones(n_pairs), -np.ones(n_pairs)], n_pairs, layout.n_columns)
+    return stack_rows(Rows(csr_matrix(whole), np.ones(n_units), np.ones(n_units)),
+                      Rows(link, np.full(n_pairs, -np.inf), np.zeros(n_pairs)))
+
+
+def mean_walk_vector(layout: Layout, problem: SitingProblem) -> NDArray[np.float64]:
+    """Children-weighted mean walk in minutes over the columns: a unit's children times its
+    walk to the centre it is assigned to, or times the horizon when beyond every centre."""
+    cost = np.zeros(layout.n_columns)
+    total = float(problem.unit_children.sum())
+    cost[layout.a] = problem.unit_children[problem.walk_unit] * problem.walk_minutes / total
+    cost[layout.u] = problem.unit_children * problem.walk_horizon / total
+    return cost
+
+
 def _identity(n: int) -> csr_matrix:
     return _sparse(np.arange(n), np.arange(n), 1.0, n, n)
 
@@ -423,6 +469,8 @@ def rule_rows(layout: Layout, problem: SitingProblem, grouped: Grouped,
     }
     if layout.fairness:
         families["fairness"] = fairness_rows(layout, grouped, problem)
+    if layout.n_units:
+        families["assignment"] = assignment_rows(layout, problem)
     return families
 
 
@@ -469,8 +517,11 @@ def tiers_of(layout: Layout, problem: SitingProblem, grouped: Grouped,
         tiers.append(("worst_spa_share", worst, True))
     if rules.objective == "min_cost":
         tiers.append(("cost_gbp", cost, False))
-    tiers.append(("need_reached_by_centre", reached_by_centre, True))
-    if layout.any_reach:
+    if rules.objective == "mean_walk":
+        tiers.append(("mean_walk_minutes", mean_walk_vector(layout, problem), False))
+    else:
+        tiers.append(("need_reached_by_centre", reached_by_centre, True))
+    if layout.any_reach and rules.objective != "mean_walk":
         reached = np.zeros(layout.n_columns)
         reached[layout.q] = grouped.need
         tiers.append(("need_reached", reached, True))
@@ -502,9 +553,14 @@ def build_model(problem: SitingProblem, rules: Rules,
     """The programme as one sparse model (objective left to the tiers)."""
     grouped = grouped or group_points(problem)
     _check_shapes(problem, rules)
+    mean_walk = rules.objective == "mean_walk"
+    if mean_walk and problem.walk_unit is None:
+        raise ValueError("the mean-walk objective needs the problem's walk_* arrays")
     layout = Layout(problem.n_candidates, problem.n_venues, len(grouped.need),
                     any_reach=rules.walk_standard != "required",
-                    fairness=rules.objective == "fairness")
+                    fairness=rules.objective == "fairness",
+                    n_pairs=len(problem.walk_unit) if mean_walk else 0,
+                    n_units=len(problem.unit_children) if mean_walk else 0)
     families = rule_rows(layout, problem, grouped, rules)
     if rules.objective == "min_cost":
         families["coverage_target"] = coverage_target_rows(layout, problem, grouped,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from geodata.geography import Geography
 from optimise.config import SitingConfig
@@ -107,6 +108,7 @@ def siting_inputs(geography: Geography, siting: SitingConfig, staffing: Staffing
         spa_names=tuple(spa_ids),
         district_names=tuple(districts),
         children=points["population_0_19"].to_numpy(dtype=float),
+        **(_walking_units(geography, candidates) if siting.objective == "mean_walk" else {}),
     )
     rules = Rules(
         centres=siting.centres, budget=siting.budget_gbp,
@@ -120,6 +122,24 @@ def siting_inputs(geography: Geography, siting: SitingConfig, staffing: Staffing
         time_limit=siting.time_limit_seconds, mip_gap=siting.mip_gap, solver=siting.solver)
     return SitingInputs(geography, candidates, venues, siting, staffing, costs, model, bands,
                         problem, rules)
+
+
+def _walking_units(geography: Geography, candidates: Places) -> dict[str, object]:
+    """The mean-walk objective's units: LSOAs, each with its children's mean walk to every
+    candidate that some of its homes reach within the horizon (homes beyond it counted at the
+    horizon). An LSOA's children go to one centre, so the model stays small (756 units)."""
+    points = geography.demand_points
+    horizon = geography.config.walk_horizon_minutes
+    walk = candidates.walk
+    children = points["population_0_19"].to_numpy(float)
+    unit = pd.factorize(points["lsoa11cd"], sort=True)[0]
+    unit_children = np.bincount(unit, weights=children)
+    share = children[walk.point] / unit_children[unit[walk.point]]
+    saved = csr_matrix((share * (horizon - walk.minutes), (unit[walk.point], walk.site)),
+                       shape=(len(unit_children), walk.n_sites)).tocoo()
+    return {"walk_unit": saved.row.astype(np.int64), "walk_candidate": saved.col.astype(np.int64),
+            "walk_minutes": horizon - saved.data, "unit_children": unit_children,
+            "walk_horizon": horizon}
 
 
 def _outreach_allowance(siting: SitingConfig) -> tuple[int, int]:

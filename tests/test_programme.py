@@ -675,3 +675,39 @@ def test_cbc_finds_the_same_plan_as_highs(seed):
     cbc = solve_siting(problem, replace(rules, solver="cbc"))
     assert cbc.solver == "cbc" and cbc.status == "optimal"
     assert values(cbc) == pytest.approx(values(highs))
+
+
+# --- mean walk ------------------------------------------------------------------------------
+
+def walking_problem(**fields) -> SitingProblem:
+    """Three walking units (10, 20, 30 children) and three candidates on a line: unit k is 0
+    minutes from candidate k and 10 minutes per step from the others, within a 25-minute
+    horizon (two steps away is beyond it)."""
+    unit = [0, 0, 1, 1, 1, 2, 2]
+    candidate = [0, 1, 0, 1, 2, 1, 2]
+    minutes = [0, 10, 10, 0, 10, 10, 0]
+    return make_problem([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 1, 1],
+                        walk_unit=unit, walk_candidate=candidate, walk_minutes=minutes,
+                        unit_children=[10, 20, 30], walk_horizon=25.0, **fields)
+
+
+@pytest.mark.parametrize(("centres", "expected", "mean"), [
+    (1, [False, True, False], (10 * 10 + 0 + 30 * 10) / 60),   # the middle reaches both
+    (2, [False, True, True], (10 * 10) / 60),                  # the small unit walks
+    (3, [True, True, True], 0.0),
+])
+def test_the_mean_walk_objective_opens_the_centres_with_the_shortest_mean_walk(
+        centres, expected, mean):
+    solution = solve_siting(walking_problem(), make_rules(centres=centres, objective="mean_walk"))
+    assert solution.open.tolist() == expected
+    assert solution.primary.name == "mean_walk_minutes"
+    assert solution.primary.value == pytest.approx(mean)
+    assert solution.status == "optimal"
+
+
+def test_a_unit_beyond_every_open_centre_counts_at_the_horizon():
+    closed = np.array([True, True, False])
+    solution = solve_siting(walking_problem(), make_rules(centres=1, objective="mean_walk",
+                                                          lock_closed=closed))
+    assert solution.open.tolist() == [False, False, True]
+    assert solution.primary.value == pytest.approx((10 * 25 + 20 * 10 + 0) / 60)
