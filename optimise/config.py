@@ -50,6 +50,13 @@ class SitingConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
+    candidates: Literal["buildings", "buildings_and_schools", "lsoa_centroids"] = sourced_field(
+        "buildings",
+        "Which places may become centres: the geography's buildings (the council's register "
+        "and the 2015 estate), those plus every 2015 partner school, or greenfield sites at the "
+        "population-weighted centroid of every LSOA (where would centres go with no estate?).",
+        "Seed 003 section 9 (centres in existing buildings); the others are planners' options.",
+    )
     centres: int | None = sourced_field(
         CENTRES,
         "How many neighbourhood centres open; null: any number the budget allows.",

@@ -600,7 +600,8 @@ def solve_siting(problem: SitingProblem, rules: Rules,
         start = None if x is None else _lifted(x, layout, grouped)
         outcome = solve_mip(replace(model, cost=cost, maximise=maximise), solver=solver,
                             time_limit=rules.time_limit, mip_gap=rules.mip_gap or None,
-                            start=start)
+                            start=start,
+                            watch=_watcher(progress, maximise, name != EXISTING_THEN_COST))
         total += outcome.seconds
         if index == 0 and outcome.x is None and outcome.status != INFEASIBLE:
             raise OptimiseError(
@@ -622,6 +623,23 @@ def solve_siting(problem: SitingProblem, rules: Rules,
             tiers.append(_tier(name, maximise, outcome))
         model = _with_rows(model, _hold(cost, outcome.objective, maximise))
     return _solution(x, layout, grouped, tiers, solver, model, total)
+
+
+def _watcher(progress: Callable[[str], None] | None, maximise: bool,
+             show_values: bool = True) -> Callable[[float, float, float], None] | None:
+    """A progress line from the solver's incumbent, bound and seconds."""
+    if progress is None:
+        return None
+
+    def watch(incumbent: float, bound: float, seconds: float) -> None:
+        if not (math.isfinite(incumbent) and math.isfinite(bound)):
+            progress(f"  searching ({seconds:.0f} s)")
+            return
+        gap = relative_gap(incumbent, bound, maximise=maximise)
+        values = f" (best plan {incumbent:,.6g}, bound {bound:,.6g})" if show_values else ""
+        progress(f"  searching: gap {gap:.4%} after {seconds:.0f} s{values}")
+
+    return watch
 
 
 def _lifted(x: NDArray, layout: Layout, grouped: Grouped) -> NDArray:

@@ -69,9 +69,9 @@ def siting_bands(spas: pd.DataFrame, siting: SitingConfig) -> pd.Series:
 
 def siting_inputs(geography: Geography, siting: SitingConfig, staffing: StaffingConfig,
                   costs: CostConfig, *, candidates: Places | None = None) -> SitingInputs:
-    """The programme's arrays for this geography and these rules (candidates: the geography's
-    buildings unless given)."""
-    candidates = candidates or centre_candidates(geography, "buildings")
+    """The programme's arrays for this geography and these rules (candidates: those
+    ``siting.candidates`` names unless given)."""
+    candidates = candidates or centre_candidates(geography, siting.candidates)
     venues, venue_candidate = outreach_venues(geography, candidates, siting.outreach_venues)
     model = cost_model(costs, geography.sites)
     bands = siting_bands(geography.spas, siting)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,11 @@ INFEASIBLE = "infeasible"
 NOT_SOLVED = "not_solved"  # any other stop (interrupt, error): read the incumbent with care
 
 PROVEN_GAP = 1e-9  # a relative gap this small is rounding, not a shortfall
+
+#: A progress display's callback: (incumbent, best bound, seconds so far).
+Watch = Callable[[float, float, float], None]
+#: Least seconds between two calls of a Watch.
+WATCH_SECONDS = 2.0
 
 #: Print HiGHS's own log while solving (for benchmarks and for investigating a slow model).
 SOLVER_LOG = False
@@ -144,9 +150,13 @@ def solve_mip(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     start: NDArray[np.float64] | None = None,
+    watch: Watch | None = None,
 ) -> MipOutcome:
     """Solve ``model`` with ``solver`` ("highs" or "cbc", see :func:`choose_solver`), stopping at
     ``time_limit`` seconds or at a relative gap of ``mip_gap`` (None: prove optimality).
+
+    ``watch`` (HiGHS only) hears the search's incumbent, best bound and seconds so far, at most
+    every :data:`WATCH_SECONDS`: a progress display for long solves. It never changes the search.
 
     ``start`` is a feasible point handed to the solver as its first incumbent; it is also
     returned as the incumbent if the solver stops before finding any.
@@ -157,7 +167,7 @@ def solve_mip(
         if np.any(model.row_lower > 0) or np.any(model.row_upper < 0):
             x, objective, bound, status = None, math.nan, math.nan, INFEASIBLE
     elif solver == "highs":
-        x, objective, bound, status = _solve_highs(model, time_limit, mip_gap, start)
+        x, objective, bound, status = _solve_highs(model, time_limit, mip_gap, start, watch)
     elif solver == "cbc":
         x, objective, bound, status = _solve_cbc(model, time_limit, mip_gap, start)
     else:
@@ -173,7 +183,8 @@ def solve_mip(
 
 
 def _solve_highs(
-    model: MipModel, time_limit: float | None, mip_gap: float | None, start: NDArray | None
+    model: MipModel, time_limit: float | None, mip_gap: float | None, start: NDArray | None,
+    watch: Watch | None = None,
 ) -> tuple[NDArray | None, float, float, str]:
     import highspy
 
@@ -201,6 +212,8 @@ def _solve_highs(
     kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
     lp.integrality_ = [kinds[flag] for flag in np.asarray(model.integer, dtype=bool).tolist()]
     highs.passModel(lp)
+    if watch is not None:
+        _watch_search(highs, watch)
     if start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = np.asarray(start, dtype=float).tolist()
@@ -224,6 +237,19 @@ def _solve_highs(
     if status == OPTIMAL and found and not math.isfinite(bound):  # solved without branching
         bound = objective
     return x, objective, bound, status
+
+
+def _watch_search(highs: Any, watch: Watch) -> None:
+    """Tell ``watch`` how the search stands, at most every WATCH_SECONDS of its running time."""
+    last = [0.0]
+
+    def heard(event: Any) -> None:
+        out = event.data_out
+        if out.running_time - last[0] >= WATCH_SECONDS:
+            last[0] = out.running_time
+            watch(float(out.mip_primal_bound), float(out.mip_dual_bound), float(out.running_time))
+
+    highs.cbMipInterrupt.subscribe(heard)
 
 
 _banner_shown = False

@@ -711,3 +711,19 @@ def test_a_unit_beyond_every_open_centre_counts_at_the_horizon():
                                                           lock_closed=closed))
     assert solution.open.tolist() == [False, False, True]
     assert solution.primary.value == pytest.approx((10 * 25 + 20 * 10 + 0) / 60)
+
+
+def test_a_long_search_reports_its_gap_as_it_goes(monkeypatch):
+    import optimise.solve
+
+    monkeypatch.setattr(optimise.solve, "WATCH_SECONDS", 0.0)
+    heard: list[str] = []
+    solution = solve_siting(hard_problem(), make_rules(centres=8, time_limit=0.5,
+                                                       prefer_existing=False,
+                                                       prefer_cheaper=False),
+                            progress=heard.append)
+    assert heard[0] == "objective 1 of 2: need reached by centre"
+    searching = [line for line in heard[1:] if line.startswith("  searching")]
+    assert searching and all(line.endswith(")") for line in searching)
+    assert any("gap" in line for line in searching)
+    assert solution.status == "time_limit"
