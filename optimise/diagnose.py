@@ -21,7 +21,8 @@ from optimise.programme import Grouped, Rules, SitingProblem, build_model
 from optimise.solve import INFEASIBLE, choose_solver, solve_mip
 
 #: Rules the elastic search relaxes, in the order the diagnosis lists them.
-RELAXABLE = ("budget", "walk_standard", "outreach", "centres", "spa_limits", "enhanced")
+RELAXABLE = ("coverage_target", "budget", "walk_standard", "outreach", "centres", "spa_limits",
+             "enhanced")
 
 
 def arithmetic_problems(problem: SitingProblem, rules: Rules) -> list[str]:
@@ -120,7 +121,8 @@ def elastic_breaches(problem: SitingProblem, rules: Rules, grouped: Grouped,
                                       shape=(model.shape[0], len(bounded))))
             owners += [(name, int(r), sign) for r in bounded]
             weights.append(_price(name, grouped, bounded - first))
-            integral.append(np.full(len(bounded), name not in ("budget", "walk_standard")))
+            integral.append(np.full(len(bounded),
+                                    name not in ("budget", "walk_standard", "coverage_target")))
     slack = hstack(columns, format="csr")
     k = slack.shape[1]
     n = model.shape[1]
@@ -189,6 +191,11 @@ def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped,
         per_spa[rows] = amounts
         return (f"outreach: {amounts.sum():.0f} more outreach sessions a week would reach every "
                 f"child within the walk limit ({_by_spa(problem, per_spa, '{:.0f}')})")
+    if name == "coverage_target":
+        total = float(problem.need.sum())
+        reachable = rules.coverage_target - amounts.sum() / total
+        return (f"the coverage target: the centres can reach at most {reachable:.1%} of the need "
+                f"under the other rules, not {rules.coverage_target:.1%}")
     # a breach on a row's lower side (sign +1) lets the sum fall short: fewer centres
     if name == "centres":
         direction = "fewer" if signs[0] > 0 else "more"

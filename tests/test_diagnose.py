@@ -184,3 +184,14 @@ def test_a_building_locked_both_open_and_closed_points_to_the_locks():
     assert refusal(problem, rules) == (
         "no plan meets the rules; relaxing them together shows: the rules contradict each "
         "other in a way the diagnosis cannot split (check the locks)")
+
+
+def test_a_coverage_target_beyond_reach_says_how_much_the_centres_can_reach():
+    # one centre: the best reaches 6 of 10 need (the other 4); 60 % is the most
+    problem = make_problem([[1, 0], [1, 0], [0, 1], [0, 0]], [3, 3, 2, 2])
+    rules = make_rules(centres=1, objective="min_cost", coverage_target=0.75,
+                       prefer_existing=False)
+    assert refusal(problem, rules) == (
+        "no plan meets the rules; any one of these would allow one: the coverage target: the "
+        "centres can reach at most 60.0% of the need under the other rules, not 75.0%; or the "
+        "number of centres: 1 more than 1")
