@@ -213,6 +213,8 @@ def _optimise(args: argparse.Namespace) -> int:
     from earlyhelp.progress import Steps
     from earlyhelp.results import write_siting
     from earlyhelp.scenario import load_scenario, with_overrides
+    from geodata.errors import InputError
+    from optimise.errors import RuleError
     from optimise.siting import plan_options, siting_inputs
 
     scenario = with_overrides(load_scenario(args.scenario), "siting", {
@@ -223,7 +225,11 @@ def _optimise(args: argparse.Namespace) -> int:
     geography = build_geography(scenario.geography, cache_dir=args.cache_dir,
                                 use_cache=not args.no_cache)
     steps("reading the candidate centres and outreach venues")
-    inputs = siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
+    try:
+        inputs = siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
+    except RuleError as exc:  # the scenario names something the geography lacks: say which file
+        raise InputError(args.scenario, exc.problem, field=exc.field,
+                         expected=exc.expected) from None
     plans = plan_options(inputs, progress=steps)
     steps("writing the results")
     with replacing_directory(args.out) as work:

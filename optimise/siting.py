@@ -21,7 +21,7 @@ from geodata.geography import Geography
 from optimise.config import SitingConfig
 from optimise.costs import CostConfig, CostModel, cost_model
 from optimise.diagnose import outreach_to_meet_standard
-from optimise.errors import InfeasiblePlan, OptimiseError
+from optimise.errors import InfeasiblePlan, RuleError
 from optimise.places import Places, centre_candidates, outreach_venues
 from optimise.plan import SitingPlan, build_plan
 from optimise.programme import Rules, SitingProblem, SitingSolution, group_points, solve_siting
@@ -59,8 +59,8 @@ def siting_bands(spas: pd.DataFrame, siting: SitingConfig) -> pd.Series:
     if siting.need_bands == "national":
         return national.rename("band")
     if siting.high_need_spas > len(spas):
-        raise OptimiseError(f"siting.high_need_spas is {siting.high_need_spas} but there are "
-                            f"{len(spas)} SPAs: expected 0 to {len(spas)}")
+        raise RuleError("siting.high_need_spas", f"{siting.high_need_spas} given but the "
+                        f"geography has {len(spas)} SPAs", f"0 to {len(spas)}")
     ranked = spas.sort_values(["imd_score", "spa_id"], ascending=[False, True])["spa_id"]
     bands = national.where(national == "low", "middle")
     bands[ranked.iloc[: siting.high_need_spas].to_numpy()] = "high"
@@ -159,10 +159,11 @@ def _locks(geography: Geography, candidates: pd.DataFrame, site_ids: tuple[str, 
     known = set(candidates["site_id"])
     unknown = [s for s in site_ids if s not in known]
     if unknown:
-        raise OptimiseError(f"{field}: {', '.join(map(repr, unknown[:5]))} "
-                            f"{'is' if len(unknown) == 1 else 'are'} not among the "
-                            f"{len(candidates)} candidate buildings (expected site_ids as in "
-                            "the geography's sites, e.g. from `earlyhelp geodata export`)")
+        raise RuleError(field, f"{', '.join(map(repr, unknown[:5]))} "
+                        f"{'is' if len(unknown) == 1 else 'are'} not among the "
+                        f"{len(candidates)} candidate buildings",
+                        "site_ids as in the geography's sites, e.g. from `earlyhelp geodata "
+                        "export`")
     return candidates["site_id"].isin(site_ids).to_numpy()
 
 

@@ -138,3 +138,15 @@ def test_the_same_scenario_gives_the_same_results_bit_for_bit(lancashire, cache_
         for tier in summary["solver"]["tiers"]:
             tier.pop("seconds")
     assert first == second
+
+
+def test_a_lock_on_a_building_that_is_not_a_candidate_names_the_file_and_field(
+        lancashire, cache_dir, tmp_path, capsys):
+    scenario = tmp_path / "lock.yaml"
+    scenario.write_text(f"extends: {Path(PROPOSAL).resolve()}\nsiting:\n  lock_open: [NOPE-1]\n")
+    assert main(["optimise", str(scenario), "--out", str(tmp_path / "plan"), "--quiet",
+                 "--cache-dir", str(cache_dir)]) == 2
+    assert capsys.readouterr().err == (
+        f"earlyhelp: error: {scenario}, field 'siting.lock_open': 'NOPE-1' is not among the 187 "
+        "candidate buildings (expected site_ids as in the geography's sites, e.g. from "
+        "`earlyhelp geodata export`)\n")
