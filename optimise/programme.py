@@ -15,8 +15,8 @@ fairness objective one more column ``t`` (the worst SPA's share). The rules, one
     one role       w_v + y_j(v) <= 1                                (a building is a centre or a
                                                                      venue)
     reach          z_g <= sum_{j in N(g)} y_j
-    standard       sum_{j in N(g)} y_j + sum_{v in V(g)} w_v >= 1   (every g some place can reach)
-                   or q_g <= sum_{j in N(g)} y_j + sum_{v in V(g)} w_v
+    standard       z_g + sum_{v in V(g)} w_v >= 1                   (every g some place can reach)
+                   or q_g <= z_g + sum_{v in V(g)} w_v
     budget         sum_j c_j y_j + c_e sum_j e_j + sum_v c_v w_v <= B - fixed
     fairness       t <= sum_{g in s} n_g z_g / n_s                  (for every SPA s)
     mean walk      sum_j a_Lj + u_L = 1;  a_Lj <= y_j               (each walking unit L goes to
@@ -375,11 +375,14 @@ def reach_rows(layout: Layout, grouped: Grouped) -> Rows:
 
 
 def standard_rows(layout: Layout, grouped: Grouped) -> Rows:
-    """The walk standard. Required: ``sum_{N(g)} y_j + sum_{V(g)} w_v >= 1`` for every group
-    (all are within reach of some place); as an objective: ``q_g <= ...`` the same sum."""
+    """The walk standard, through ``z_g`` (reached by a centre) rather than the centres
+    themselves, which keeps each row short. Required: ``z_g + sum_{V(g)} w_v >= 1`` for every
+    group (all are within reach of some place); as an objective: ``q_g <= z_g + sum_{V(g)} w_v``.
+    Both say the same as with ``sum_{N(g)} y_j`` in place of ``z_g``: ``z_g`` may always rise
+    to ``min(1, sum_{N(g)} y_j)``, and nothing else bounds it from above."""
     n = len(grouped.need)
-    places = _place(layout, layout.y, grouped.centre_reach) + _place(layout, layout.w,
-                                                                     grouped.venue_reach)
+    places = _place(layout, layout.z, _identity(n)) + _place(layout, layout.w,
+                                                             grouped.venue_reach)
     if layout.any_reach:
         return Rows(csr_matrix(_place(layout, layout.q, _identity(n)) - places),
                     np.full(n, -np.inf), np.zeros(n))
