@@ -15,7 +15,7 @@ import pytest
 from scipy.sparse import csr_matrix, issparse
 
 from optimise import InfeasiblePlan, OptimiseError
-from optimise.programme import Rules, SitingProblem, group_points, solve_siting
+from optimise.programme import Rules, SitingProblem, dominated_venues, group_points, solve_siting
 
 TOLERANCE = 1e-6
 
@@ -727,3 +727,44 @@ def test_a_long_search_reports_its_gap_as_it_goes(monkeypatch):
     assert searching and all(line.endswith(")") for line in searching)
     assert any("gap" in line for line in searching)
     assert solution.status == "time_limit"
+
+
+def test_the_tie_breaks_solved_together_are_reported_as_two_proven_objectives():
+    problem = make_problem([[1, 1, 1]], [5], **TIES)
+    tiers = solve_siting(problem, make_rules(centres=1)).tiers
+    kept, cost = tiers[-2], tiers[-1]
+    assert (kept.name, kept.maximise, kept.value, kept.best_bound) == ("existing_kept", True, 1.0, 1.0)
+    assert (cost.name, cost.maximise, cost.value, cost.best_bound) == ("cost_gbp", False, 5.0, 5.0)
+    assert kept.status == cost.status == "optimal"
+    assert kept.seconds == cost.seconds > 0
+
+
+def test_tie_breaks_in_fractions_of_a_pound_are_solved_one_after_the_other():
+    problem = make_problem([[1, 1, 1]], [5], candidate_existing=[False, True, True],
+                           candidate_cost=[1.5, 5.25, 9.0])
+    tiers = solve_siting(problem, make_rules(centres=1)).tiers
+    assert [(t.name, t.value, t.best_bound) for t in tiers][-2:] == [
+        ("existing_kept", 1.0, 1.0), ("cost_gbp", 5.25, 5.25)]
+
+
+# --- dominated venues -----------------------------------------------------------------------
+
+def venue_problem(venue_reach, **fields) -> SitingProblem:
+    """One candidate reaching nothing, and venues over three points."""
+    return make_problem([[0], [0], [0]], [1, 1, 1], venue_reach=venue_reach, **fields)
+
+
+@pytest.mark.parametrize(("venue_reach", "fields", "dominated"), [
+    ([[1, 1], [1, 1], [0, 0]], {}, [False, True]),                  # identical: the later goes
+    ([[1, 1], [0, 1], [0, 0]], {}, [True, False]),                  # a subset of another
+    ([[1, 0], [0, 1], [0, 0]], {}, [False, False]),                 # neither covers the other
+    ([[1, 0], [0, 0], [0, 0]], {}, [False, True]),                  # reaches nothing
+    ([[1, 1], [0, 1], [0, 0]], {"venue_spa": [0, 1], "point_spa": [0, 1, 1],
+                                "spa_limits": [[0, 1], [0, 1]]}, [False, False]),  # other SPAs
+    ([[1, 1], [0, 1], [0, 0]], {"venue_candidate": [-1, 0]}, [False, False]),  # a centre site
+    ([[1, 1], [0, 1], [0, 0]], {"venue_cost": [1.0, 2.0]}, [False, False]),    # dearer
+])
+def test_a_venue_another_venue_of_its_spa_can_always_replace_is_left_out(
+        venue_reach, fields, dominated):
+    problem = venue_problem(venue_reach, **fields)
+    assert dominated_venues(problem, group_points(problem)).tolist() == dominated
