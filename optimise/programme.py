@@ -601,6 +601,11 @@ def solve_siting(problem: SitingProblem, rules: Rules,
         if index == 0 and hold_primary is not None:
             model = _with_rows(model, _hold(cost, hold_primary, maximise))
         start = None if x is None else _lifted(x, layout, grouped)
+        if start is not None and name in (EXISTING_THEN_COST, "existing_kept") \
+                and _few_kept_places(start, layout, problem):
+            start, seconds = _kept_start(replace(model, cost=cost, maximise=maximise), start,
+                                         layout, problem, solver, rules)
+            total += seconds
         outcome = solve_mip(replace(model, cost=cost, maximise=maximise), solver=solver,
                             time_limit=rules.time_limit, mip_gap=rules.mip_gap or None,
                             start=start,
@@ -643,6 +648,27 @@ def _watcher(progress: Callable[[str], None] | None, maximise: bool,
         progress(f"  searching: gap {gap:.4%} after {seconds:.0f} s{values}")
 
     return watch
+
+
+def _few_kept_places(start: NDArray, layout: Layout, problem: SitingProblem) -> bool:
+    """Whether the 2015 buildings and the earlier plan's centres are at most half the
+    candidates: only then is the search of :func:`_kept_start` much smaller than the full one
+    (measured: it halves the tie-breaks among 650 candidates, and costs more than it saves
+    among 187, most of them 2015 buildings)."""
+    places = problem.candidate_existing | (start[layout.y] > 0.5)
+    return 2 * int(places.sum()) <= layout.n_candidates
+
+
+def _kept_start(model: MipModel, start: NDArray, layout: Layout, problem: SitingProblem,
+                solver: str, rules: Rules) -> tuple[NDArray, float]:
+    """A first plan for the tie-breaks: the best among the earlier plan's centres and the 2015
+    buildings only (a far smaller search), so that the full search starts near its optimum and
+    can rule most candidates out at once."""
+    upper = model.col_upper.copy()
+    upper[layout.y][~(problem.candidate_existing | (start[layout.y] > 0.5))] = 0.0
+    outcome = solve_mip(replace(model, col_upper=upper), solver=solver,
+                        time_limit=rules.time_limit, start=start)
+    return (start if outcome.x is None else outcome.x), outcome.seconds
 
 
 def _lifted(x: NDArray, layout: Layout, grouped: Grouped) -> NDArray:
