@@ -218,12 +218,12 @@ def _solve_highs(
         solution = highspy.HighsSolution()
         solution.col_value = np.asarray(start, dtype=float).tolist()
         highs.setSolution(solution)
-    if highs.run() == highspy.HighsStatus.kError \
+    if _run(highs) == highspy.HighsStatus.kError \
             and highs.getModelStatus() == highspy.HighsModelStatus.kNotset:
         # HiGHS refuses to run when another solve in this process (PuLP's HiGHS, say) started
         # its shared thread pool with another number of threads: restart the pool with ours
         highspy.Highs.resetGlobalScheduler(True)
-        highs.run()
+        _run(highs)
 
     info = highs.getInfo()
     kind = highs.getModelStatus()
@@ -237,6 +237,24 @@ def _solve_highs(
     if status == OPTIMAL and found and not math.isfinite(bound):  # solved without branching
         bound = objective
     return x, objective, bound, status
+
+
+def _run(highs: Any) -> Any:
+    """``highs.run()``, in highspy's solver thread, so that this thread stays free to take
+    Ctrl-C or SIGTERM (Python handles signals only in the main thread, and HiGHS would hold it
+    for the whole search): on one, HiGHS is asked to stop, and KeyboardInterrupt is raised
+    once it has."""
+    highs.HandleUserInterrupt = True
+    highs.startSolve()
+    try:
+        while True:
+            done, status = highs.wait(0.1)
+            if done:
+                return status
+    except KeyboardInterrupt:
+        highs.cancelSolve()
+        highs.wait()
+        raise
 
 
 def _watch_search(highs: Any, watch: Watch) -> None:

@@ -9,6 +9,7 @@ answer, with the answer written down.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -768,3 +769,29 @@ def test_a_venue_another_venue_of_its_spa_can_always_replace_is_left_out(
         venue_reach, fields, dominated):
     problem = venue_problem(venue_reach, **fields)
     assert dominated_venues(problem, group_points(problem)).tolist() == dominated
+
+
+def test_ctrl_c_stops_a_long_search_at_once(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "long_search.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(Path(__file__).parent.parent)!r}, {str(Path(__file__).parent)!r}]\n"
+        "from tests.test_programme import hard_problem, make_rules\n"
+        "from optimise.programme import solve_siting\n"
+        "print('solving', flush=True)\n"
+        "try:\n"
+        "    solve_siting(hard_problem(), make_rules(centres=8, time_limit=120.0))\n"
+        "except KeyboardInterrupt:\n"
+        "    print('stopped', flush=True)\n"
+        "    sys.exit(130)\n")
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline() == "solving\n"
+    time.sleep(1.0)  # into the search, which alone would run for many seconds
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=30)
+    assert (child.returncode, out) == (130, "stopped\n")
