@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -235,7 +236,7 @@ def reduce_coverage(reach: csr_matrix, weights: NDArray[np.float64]) -> ReducedC
     groups = points[first]
     group_weights = np.bincount(label, weights=weights[useful], minlength=len(first))
 
-    sites = np.flatnonzero(~_dominated_sites(groups))
+    sites = np.flatnonzero(~dominated_columns(groups))
     kept = groups[:, sites]
     label, first = identical_rows(kept)
     return ReducedCoverage(
@@ -275,13 +276,20 @@ def identical_rows(matrix: csr_matrix) -> tuple[NDArray[np.int64], NDArray[np.in
     return rank[inverse].astype(np.int64), first[order].astype(np.int64)
 
 
-def _dominated_sites(reach: csr_matrix) -> NDArray[np.bool_]:
-    """Sites whose points another site reaches too (ties between identical sites: the later)."""
+def dominated_columns(
+    reach: csr_matrix,
+    may_replace: Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.bool_]] | None = None,
+) -> NDArray[np.bool_]:
+    """Columns whose rows another column reaches too (ties between identical columns: the
+    later), and columns that reach nothing. ``may_replace(a, b)`` narrows which pairs count:
+    True where column ``b`` may stand in for column ``a`` (same SPA, no dearer, ...)."""
     counts = reach.astype(np.int32)
     size = counts.getnnz(axis=0)
     overlap = (counts.T @ counts).tocoo()
     a, b, shared = overlap.row, overlap.col, overlap.data
     inside = (a != b) & (shared == size[a]) & ((size[b] > size[a]) | (b < a))
+    if may_replace is not None:
+        inside &= may_replace(a, b)
     dominated = size == 0
     dominated[a[inside]] = True
     return dominated

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix, hstack
 
-from optimise.coverage import identical_rows
+from optimise.coverage import dominated_columns, identical_rows
 from optimise.errors import OptimiseError
 from optimise.solve import (
     INFEASIBLE,
@@ -285,17 +285,11 @@ def dominated_venues(problem: SitingProblem, grouped: Grouped) -> NDArray[np.boo
     candidate centre (so it is always free to be a venue). Swapping such a venue for the other
     keeps every rule met (the SPA's outreach count is unchanged) and no objective worse, so
     these columns are fixed at 0 (ties between identical venues: the later is dropped)."""
-    counts = grouped.venue_reach.astype(np.int32)
-    size = counts.getnnz(axis=0)
-    overlap = (counts.T @ counts).tocoo()
-    a, b, shared = overlap.row, overlap.col, overlap.data
-    inside = ((a != b) & (shared == size[a]) & ((size[b] > size[a]) | (b < a))
-              & (problem.venue_spa[a] == problem.venue_spa[b])
-              & (problem.venue_candidate[b] < 0)
-              & (problem.venue_cost[b] <= problem.venue_cost[a]))
-    dominated = size == 0
-    dominated[a[inside]] = True
-    return dominated
+    return dominated_columns(
+        grouped.venue_reach,
+        lambda a, b: ((problem.venue_spa[a] == problem.venue_spa[b])
+                      & (problem.venue_candidate[b] < 0)
+                      & (problem.venue_cost[b] <= problem.venue_cost[a])))
 
 
 def _sparse(rows: NDArray, cols: NDArray, values: NDArray | float, n_rows: int,
