@@ -28,13 +28,13 @@ from optimise.report import (
 
 def siting_summary(plans: list[SitingPlan], scenario: Scenario) -> dict[str, Any]:
     """summary.json: the best plan's headline figures, the scenario, and one line per option."""
-    best = plans[0].summary()
+    summaries = [plan.summary() for plan in plans]  # each walks every home once: once a plan
     return {
         "scenario": scenario.name,
         "scenario_digest": scenario.digest(),
-        **best,
-        "options": [dict(option=k + 1, **{key: plan.summary()[key] for key in OPTION_KEYS})
-                    for k, plan in enumerate(plans)],
+        **summaries[0],
+        "options": [{"option": k + 1, **{key: summary[key] for key in OPTION_KEYS}}
+                    for k, summary in enumerate(summaries)],
     }
 
 
