@@ -80,17 +80,9 @@ HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 def geography_map(geography: Geography, *, title: str | None = None) -> Figure:
     """The print map of ``geography``; the title defaults to the walking-access finding."""
     spas, sites = geography.spas, geography.sites
-    xmin, ymin, xmax, ymax = map_extent(geography)
-    ratio = float(np.clip((ymax - ymin) / (xmax - xmin), 0.6, 1.5))
-    body_in = max(MIN_BODY_IN, MAP_WIDTH_IN * ratio)
+    xmin, ymin, xmax, _ = map_extent(geography)
     with style.house_style():
-        fig = Figure(figsize=(style.FULL_WIDTH_IN, body_in))
-        FigureCanvasAgg(fig)
-        ax = fig.add_axes((0, 0, MAP_WIDTH_IN / style.FULL_WIDTH_IN, 1))
-        ax.set_axis_off()
-        ax.set_aspect("equal", adjustable="box")
-        ax.set_xlim(xmin, xmax)
-        ax.set_ylim(ymin, ymax)
+        fig, ax, legend_ax = county_canvas(geography)
 
         footprints = _footprint_styles(spas["footprint"])
         _draw_spas(ax, spas, footprints)
@@ -100,14 +92,44 @@ def geography_map(geography: Geography, *, title: str | None = None) -> Figure:
         label_districts(ax, geography)
         kinds = _draw_sites(ax, sites)
         draw_scale_bar(ax, xmax, ymin, xmax - xmin)
-
-        legend_ax = fig.add_axes(((MAP_WIDTH_IN + 0.1) / style.FULL_WIDTH_IN, 0,
-                                  LEGEND_WIDTH_IN / style.FULL_WIDTH_IN, 1))
-        legend_ax.set_axis_off()
         _draw_legends(fig, legend_ax, spas, footprints, kinds, uncovered, geography)
         style.finish(fig, title or map_title(geography), geography_footnote(geography),
                      subtitle=map_subtitle(geography))
     return fig
+
+
+def county_canvas(geography: Geography) -> tuple[Figure, Axes, Axes]:
+    """A figure at the geography map's size, its map axes (extent set, equal aspect, no frame)
+    and its legend column; call inside :func:`earlyhelp.style.house_style`."""
+    xmin, ymin, xmax, ymax = map_extent(geography)
+    ratio = float(np.clip((ymax - ymin) / (xmax - xmin), 0.6, 1.5))
+    fig = Figure(figsize=(style.FULL_WIDTH_IN, max(MIN_BODY_IN, MAP_WIDTH_IN * ratio)))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, MAP_WIDTH_IN / style.FULL_WIDTH_IN, 1))
+    ax.set_axis_off()
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    legend_ax = fig.add_axes(((MAP_WIDTH_IN + 0.1) / style.FULL_WIDTH_IN, 0,
+                              LEGEND_WIDTH_IN / style.FULL_WIDTH_IN, 1))
+    legend_ax.set_axis_off()
+    return fig, ax, legend_ax
+
+
+def stack_legends(ax: Axes, sections: list[tuple[str, list[tuple[object, str]]]]) -> None:
+    """Titled legends stacked top-down in ``ax`` (a legend column), empty sections skipped."""
+    renderer = ax.figure.canvas.get_renderer()
+    top = 1.0
+    for title, entries in sections:
+        if not entries:
+            continue
+        legend = Legend(ax, [h for h, _ in entries], [t for _, t in entries],
+                        title=wrap_legend_label(title), loc="upper left",
+                        bbox_to_anchor=(0, top), alignment="left", borderaxespad=0,
+                        borderpad=0.2, handlelength=1.6, handleheight=1.1, labelspacing=0.5)
+        legend.get_title().set_fontweight("bold")
+        ax.add_artist(legend)
+        top = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted()).y0 - 0.03
 
 
 def save_geography_map(geography: Geography, path: str | os.PathLike[str]) -> Path:
@@ -367,19 +389,7 @@ def _draw_legends(fig: Figure, ax: Axes, spas: pd.DataFrame,
         ("Candidate building", [(h, wrap_legend_label(t)) for h, t in buildings]),
         ("Also shown", line_entries),
     ]
-    renderer = fig.canvas.get_renderer()
-    top = 1.0
-    for title, entries in sections:
-        if not entries:
-            continue
-        legend = Legend(ax, [h for h, _ in entries], [t for _, t in entries], title=title,
-                        loc="upper left", bbox_to_anchor=(0, top), alignment="left",
-                        borderaxespad=0, borderpad=0.2, handlelength=1.6, handleheight=1.1,
-                        labelspacing=0.5)
-        legend.get_title().set_fontweight("bold")
-        ax.add_artist(legend)
-        box = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
-        top = box.y0 - 0.03
+    stack_legends(ax, sections)
 
 
 def save_coverage_chart(geography: Geography, path: str | os.PathLike[str]) -> Path:

@@ -18,7 +18,6 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from numpy.typing import NDArray
@@ -29,19 +28,16 @@ from earlyhelp import style
 # as public names there (same signatures), after which these aliases become plain imports.
 from earlyhelp.maps import (
     HALO,
-    LEGEND_WIDTH_IN,
-    MAP_WIDTH_IN,
-    MIN_BODY_IN,
     count_noun,
+    county_canvas,
     draw_polygons,
     draw_scale_bar,
     geography_footnote,
     label_districts,
-    map_extent,
+    stack_legends,
     wrap_legend_label,
 )
 from geodata.embedded import CRS
-from geodata.geography import Geography
 from optimise.costs import ITEMS, CostBreakdown, budget_bridge
 from optimise.plan import BEYOND, REACHED_BY_CENTRE, REACHED_BY_OUTREACH, SitingPlan
 
@@ -376,44 +372,6 @@ def map_subtitle(plan: SitingPlan) -> str:
     return (f"{s['enhanced_centres']} enhanced and {standard}; {outreach}; "
             f"of the {s['existing_buildings']} buildings of 2015, {s['existing_buildings_kept']} "
             f"kept and {s['existing_buildings_closed']} closed")
-
-
-def county_canvas(geography: Geography) -> tuple[Figure, Axes, Axes]:
-    """A figure at the geography map's size, its map axes (extent set, equal aspect, no frame)
-    and its legend column; call inside :func:`earlyhelp.style.house_style`.
-
-    Proposed for :mod:`earlyhelp.maps` (``geography_map`` lays out its figure the same way)."""
-    xmin, ymin, xmax, ymax = map_extent(geography)
-    ratio = float(np.clip((ymax - ymin) / (xmax - xmin), 0.6, 1.5))
-    fig = Figure(figsize=(style.FULL_WIDTH_IN, max(MIN_BODY_IN, MAP_WIDTH_IN * ratio)))
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, MAP_WIDTH_IN / style.FULL_WIDTH_IN, 1))
-    ax.set_axis_off()
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    legend_ax = fig.add_axes(((MAP_WIDTH_IN + 0.1) / style.FULL_WIDTH_IN, 0,
-                              LEGEND_WIDTH_IN / style.FULL_WIDTH_IN, 1))
-    legend_ax.set_axis_off()
-    return fig, ax, legend_ax
-
-
-def stack_legends(ax: Axes, sections: list[tuple[str, list[tuple[object, str]]]]) -> None:
-    """Titled legends stacked top-down in ``ax`` (a legend column), empty sections skipped.
-
-    Proposed for :mod:`earlyhelp.maps` (``_draw_legends`` stacks its sections the same way)."""
-    renderer = ax.figure.canvas.get_renderer()
-    top = 1.0
-    for title, entries in sections:
-        if not entries:
-            continue
-        legend = Legend(ax, [h for h, _ in entries], [t for _, t in entries],
-                        title=wrap_legend_label(title), loc="upper left",
-                        bbox_to_anchor=(0, top), alignment="left", borderaxespad=0,
-                        borderpad=0.2, handlelength=1.6, handleheight=1.1, labelspacing=0.5)
-        legend.get_title().set_fontweight("bold")
-        ax.add_artist(legend)
-        top = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted()).y0 - 0.03
 
 
 def _draw_reach(ax: Axes, plan: SitingPlan) -> dict[str, float]:
