@@ -21,7 +21,9 @@ from geodata.seed003 import (
     SESSIONS_STANDARD,
 )
 
-OBJECTIVES = ("coverage", "mean_walk", "min_cost", "fairness")
+#: Where centres may go, and where outreach may be delivered (see optimise/places.py).
+CandidateSet = Literal["buildings", "buildings_and_schools", "lsoa_centroids"]
+VenueSet = Literal["schools_and_buildings", "schools", "buildings", "none"]
 
 
 class AccessPoints(BaseModel):
@@ -50,7 +52,7 @@ class SitingConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    candidates: Literal["buildings", "buildings_and_schools", "lsoa_centroids"] = sourced_field(
+    candidates: CandidateSet = sourced_field(
         "buildings",
         "Which places may become centres: the geography's buildings (the council's register "
         "and the 2015 estate), those plus every 2015 partner school, or greenfield sites at the "
@@ -115,7 +117,7 @@ class SitingConfig(BaseModel):
         "Seed 003 section 9: 'the remainder will deliver 7 sessions per week'.",
         ge=1,
     )
-    outreach_venues: Literal["schools_and_buildings", "schools", "buildings", "none"] = sourced_field(
+    outreach_venues: VenueSet = sourced_field(
         "schools_and_buildings",
         "Where a centre may deliver outreach sessions, always in its own SPA: the 2015 partner "
         "schools, council buildings that are not centres, both, or nowhere.",

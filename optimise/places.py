@@ -9,7 +9,6 @@ only while it is not a centre (the programme says so with ``venue_candidate``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -21,9 +20,7 @@ from geodata.estate import load_partner_schools
 from geodata.geography import Geography
 from geodata.spatial import polygon_of
 from geodata.walking import WalkTimes
-
-CandidateSet = Literal["buildings", "buildings_and_schools", "lsoa_centroids"]
-VenueSet = Literal["schools_and_buildings", "schools", "buildings", "none"]
+from optimise.config import CandidateSet, VenueSet
 
 #: Columns of a :class:`Places` frame.
 PLACE_COLUMNS = ("site_id", "name", "site_type", "role_2015", "existing", "spa_id", "district",

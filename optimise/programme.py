@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -241,7 +241,6 @@ class SitingSolution:
     points_before: int
     points_after: int
     seconds: float
-    extra: dict = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -444,10 +443,6 @@ def cost_vector(layout: Layout, problem: SitingProblem) -> NDArray[np.float64]:
     cost[layout.e] = problem.enhanced_cost
     cost[layout.w] = problem.venue_cost
     return cost
-
-
-RULE_FAMILIES = ("centres", "spa_limits", "enhanced_link", "enhanced", "outreach", "one_role", "reach",
-                 "walk_standard", "budget", "fairness")
 
 
 def rule_rows(layout: Layout, problem: SitingProblem, grouped: Grouped,
