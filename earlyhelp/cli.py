@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import warnings
@@ -108,28 +109,67 @@ def _parser() -> argparse.ArgumentParser:
     _geography_options(export)
     export.set_defaults(run=_export)
 
-    siting = layers.add_parser(
-        "optimise", help="site centres, sessions, outreach venues and staff for a scenario "
+    siting = _scenario_command(
+        layers, "optimise", "site centres, sessions, outreach venues and staff for a scenario "
         "and write a results folder (plan, summary, coverage, costs)")
-    siting.add_argument("scenario", type=Path, metavar="SCENARIO.yaml",
-                        help="a scenario file, e.g. scenarios/proposal-2016.yaml")
-    siting.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="a new or empty folder, or one this command wrote before (replaced whole)")
     siting.add_argument("--options", type=int, default=None, metavar="K",
                         help="K alternative plans, each differing from the others by at least "
                         "siting.options_min_difference centres (default: the scenario's, 1)")
     siting.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                         help="stop each objective's solve after this long and report the best "
                         "plan found with its bound and gap (default: the scenario's)")
-    siting.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    _cache_options(siting)
     siting.set_defaults(run=_optimise)
+
+    simulate = _scenario_command(
+        layers, "simulate", "run a year of cases through a scenario's plan, many times, and "
+        "write a results folder (waits, caseloads, outcomes by area and quarter, with intervals)")
+    simulate.add_argument("--reps", type=_positive_int, default=None, metavar="N",
+                          help="replications (default: the scenario's simulation.replications, 30)")
+    simulate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                          help="base seed of the random streams (default: the scenario's seed)")
+    simulate.add_argument("--workers", type=_positive_int, default=None, metavar="W",
+                          help="worker processes on this machine (default: one per core)")
+    simulate.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                          help="run the replications on a Dask cluster (e.g. tcp://10.0.0.5:8786); "
+                          "needs the 'cluster' extra")
+    simulate.set_defaults(run=_simulate)
 
     params = actions.add_parser(
         "parameters", help="every parameter, seed-003 figure and method constant, with its source")
     params.add_argument("--json", action="store_true", help="print JSON")
     params.set_defaults(run=_parameters)
     return parser
+
+
+def _scenario_command(layers: Any, name: str, text: str) -> argparse.ArgumentParser:
+    """A command that reads a scenario file and writes a results folder, with progress lines
+    and the geography cache's options."""
+    command = layers.add_parser(name, help=text)
+    command.add_argument("scenario", type=Path, metavar="SCENARIO.yaml",
+                         help="a scenario file, e.g. scenarios/proposal-2016.yaml")
+    command.add_argument("--out", type=Path, required=True, metavar="DIR",
+                         help="a new or empty folder, or one this command wrote before (replaced whole)")
+    command.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _cache_options(command)
+    return command
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1)
+
+
+def _non_negative_int(text: str) -> int:
+    return _whole(text, 0)
+
+
+def _whole(text: str, least: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} given, expected {least} or more")
+    return value
 
 
 def _geography_options(command: argparse.ArgumentParser) -> None:
@@ -213,9 +253,7 @@ def _optimise(args: argparse.Namespace) -> int:
     from earlyhelp.progress import Steps
     from earlyhelp.results import write_siting
     from earlyhelp.scenario import load_scenario, with_overrides
-    from geodata.errors import InputError
-    from optimise.errors import RuleError
-    from optimise.siting import plan_options, siting_inputs
+    from optimise.siting import plan_options
 
     scenario = with_overrides(load_scenario(args.scenario), "siting", {
         "options": args.options, "time_limit_seconds": args.time_limit})
@@ -225,18 +263,108 @@ def _optimise(args: argparse.Namespace) -> int:
     geography = build_geography(scenario.geography, cache_dir=args.cache_dir,
                                 use_cache=not args.no_cache)
     steps("reading the candidate centres and outreach venues")
-    try:
-        inputs = siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
-    except RuleError as exc:  # the scenario names something the geography lacks: say which file
-        raise InputError(args.scenario, exc.problem, field=exc.field,
-                         expected=exc.expected) from None
-    plans = plan_options(inputs, progress=steps)
+    plans = plan_options(_siting_inputs(args.scenario, scenario, geography), progress=steps)
     steps("writing the results")
     with replacing_directory(args.out) as work:
         write_siting(plans, scenario, work)
     steps.done()
     print(format_siting(plans[0].summary(), len(plans), args.out))
     return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from earlyhelp.output import replacing_directory
+    from earlyhelp.progress import Steps
+    from earlyhelp.results import write_simulation
+    from earlyhelp.scenario import load_scenario, with_overrides
+    from optimise.siting import plan_siting
+    from sim.cases import model_inputs
+    from sim.runner import default_workers, run_simulation
+    from sim.service import service_from_siting
+    from sim.summary import simulation_summary
+
+    scenario = with_overrides(load_scenario(args.scenario), "simulation",
+                              {"replications": args.reps})
+    if args.seed is not None:
+        scenario = scenario.model_copy(update={"seed": args.seed})
+    check_results_target(args.out)
+    executor = _cluster(args.scheduler) if args.scheduler else None
+    steps = Steps(quiet=args.quiet)
+    steps("building the geography")
+    geography = build_geography(scenario.geography, cache_dir=args.cache_dir,
+                                use_cache=not args.no_cache)
+    steps("siting the centres and staff (the plan the cases run through)")
+    plan = plan_siting(_siting_inputs(args.scenario, scenario, geography), progress=steps)
+    inputs = model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
+    reps = scenario.simulation.replications
+    workers = args.workers or default_workers()
+    where = f"on the cluster at {args.scheduler}" if executor else f"on {min(workers, reps)} worker(s)"
+    steps(f"simulating {reps} replications of {scenario.simulation.run_days:g} days "
+          f"(after {scenario.simulation.warmup_days:g} days' warm-up) {where}")
+    every = max(1, reps // 10)
+
+    def tick(done: int, total: int) -> None:
+        if done % every == 0 or done == total:
+            steps(f"  {done} of {total} replications done")
+
+    run = run_simulation(inputs, seed=scenario.seed, workers=workers, executor=executor,
+                         progress=tick)
+    steps("writing the results")
+    with replacing_directory(args.out) as work:
+        write_simulation(run, scenario, work, plan=plan)
+    steps.done()
+    print(format_simulation(simulation_summary(run), args.out))
+    return EXIT_OK
+
+
+def _siting_inputs(file: Path, scenario: Any, geography: Geography) -> Any:
+    """The siting programme's inputs; a rule naming what the geography lacks is refused as a
+    line naming the scenario file."""
+    from geodata.errors import InputError
+    from optimise.errors import RuleError
+    from optimise.siting import siting_inputs
+
+    try:
+        return siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
+    except RuleError as exc:
+        raise InputError(file, exc.problem, field=exc.field, expected=exc.expected) from None
+
+
+def _cluster(address: str) -> Any:
+    """A Dask cluster's executor, or a one-line refusal if Dask is not installed."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise EarlyHelpError("--scheduler needs Dask: pip install 'earlyhelp[cluster]'") from None
+    try:
+        return Client(address, timeout="10s").get_executor()
+    except OSError as exc:
+        raise EarlyHelpError(f"--scheduler {address}: cannot reach the Dask scheduler ({exc})") from None
+
+
+def format_simulation(summary: dict[str, Any], folder: Path) -> str:
+    """The simulation's headline figures for the terminal, each with its interval."""
+    def ci(key: str, fmt: str = ",.1f") -> str:
+        low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")
+        span = "" if low is None or high is None or math.isnan(low) else f" ({low:{fmt}} to {high:{fmt}})"
+        return f"{summary[key]:{fmt}}{span}"
+
+    worst = max(summary["by_spa"].items(), key=lambda kv: kv[1]["wait_days_p90"] or 0)
+    return "\n".join([
+        (f"simulation: {summary['reps']} replications, seed {summary['seed']}, "
+        f"{summary['confidence']:.0%} intervals; plan: {summary['plan']}"),
+        f"  requests a year: {ci('cases_per_year', ',.0f')}",
+        (f"  wait for a lead professional: mean {ci('wait_days_mean')} days, 90th percentile "
+        f"{ci('wait_days_p90')} days"),
+        f"  longest waits: {worst[0]} (90th percentile {worst[1]['wait_days_p90']:.1f} days)",
+        (f"  open cases per case-holding FTE: {ci('caseload_per_fte_mean', '.2f')}; caseload "
+        f"places in use: {ci('occupancy', '.1%')}"),
+        (f"  closures: {ci('closures', ',.0f')}; de-escalated {ci('deescalation_share', '.1%')}, "
+        f"escalated to social care {ci('escalation_share', '.1%')}"),
+        (f"  {summary['timing']['seconds_per_simulated_year']:.2f} s per simulated year; "
+        f"{summary['timing']['wall_seconds']:.1f} s in all"),
+        f"written to {folder}",
+    ])
 
 
 def format_siting(summary: dict[str, Any], options: int, folder: Path) -> str:

@@ -1,4 +1,4 @@
-"""What a siting run writes into its results folder (inside ``replacing_directory``).
+"""What a siting or simulation run writes into its results folder (inside ``replacing_directory``).
 
 One function per result, data in and files out; the folder itself (atomic replacement, the
 marker, refusing a folder the tool did not write) is :mod:`earlyhelp.output`'s job.
@@ -24,6 +24,11 @@ from optimise.report import (
     plan_map,
     plan_table,
 )
+from sim.kpis import interval_table
+from sim.model import EVENTS
+from sim.report import district_report_html, district_report_table, waits_chart
+from sim.runner import SimulationRun
+from sim.summary import simulation_summary
 
 
 def siting_summary(plans: list[SitingPlan], scenario: Scenario) -> dict[str, Any]:
@@ -62,6 +67,54 @@ def write_siting(plans: list[SitingPlan], scenario: Scenario, folder: Path) -> l
     plan_map(plan, folder / "plan_map.png")
     budget_bridge_chart(plan, folder / "budget_bridge.png")
     return [*written, folder / "plan_map.png", folder / "budget_bridge.png"]
+
+
+def write_simulation(run: SimulationRun, scenario: Scenario, folder: Path,
+                     plan: SitingPlan | None = None) -> list[Path]:
+    """Every file of a simulation run, written into ``folder``; returns them in order.
+
+    ``kpis.csv`` holds every replication's measures by area and quarter; ``kpis_intervals.csv``
+    their means and intervals; the district report is a table and a readable page; the audit
+    files hold the first replication's cases and event log.
+    """
+    config = run.inputs.config
+    intervals = interval_table(run.kpis, config.confidence)
+    report = district_report_table(run.breakdown, intervals, rule=config.rag,
+                                   confidence=config.confidence, run_days=config.run_days)
+    service = run.inputs.service
+    staff = service.spas.assign(case_holding_fte=run.inputs.case_fte,
+                                caseload_places=run.inputs.slots,
+                                share_need_beyond_walk=service.share_beyond().to_numpy())
+    written = [
+        _json(folder / "summary.json", {"scenario": scenario.name,
+                                        "scenario_digest": scenario.digest(),
+                                        **simulation_summary(run)}),
+        _csv(folder / "kpis.csv", run.kpis),
+        _csv(folder / "kpis_intervals.csv", intervals),
+        _csv(folder / "district_report.csv", report),
+        _csv(folder / "service_by_spa.csv", staff),
+        _csv(folder / "venues.csv", service.venues.assign(places=run.inputs.venue_places)),
+        _csv(folder / "parameters.csv", scenario_parameters(scenario, plan)),
+        _csv(folder / "audit_cases_rep1.csv", run.cases),
+        _csv(folder / "audit_events_rep1.csv", audit_events(run.events)),
+    ]
+    page = folder / "district_report.html"
+    page.write_text(district_report_html(report, scenario_name=scenario.name))
+    waits_chart(intervals, folder / "waits_by_footprint.png", confidence=config.confidence,
+                target_days=config.rag.wait_green_days)
+    return [*written, page, folder / "waits_by_footprint.png"]
+
+
+def audit_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The event log with each event's name beside its code."""
+    return events.assign(event_name=[EVENTS[c] for c in events["event"].to_numpy()])
+
+
+def scenario_parameters(scenario: Scenario, plan: SitingPlan | None) -> pd.DataFrame:
+    """Every parameter of the scenario with its source (and the cost model's rates with a plan)."""
+    if plan is not None:
+        return parameter_rows(plan, scenario)
+    return pd.DataFrame(scenario.parameter_table()).assign(value=lambda f: f["value"].map(_text))
 
 
 def parameter_rows(plan: SitingPlan, scenario: Scenario) -> pd.DataFrame:

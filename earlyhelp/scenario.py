@@ -1,7 +1,8 @@
 """The scenario file: one YAML file states a proposal or a variant, section by section.
 
 A scenario has a ``geography`` section (:class:`~geodata.config.GeodataConfig`), ``siting``
-(:class:`~optimise.config.SitingConfig`), ``staffing`` and ``costs``; each layer owns its
+(:class:`~optimise.config.SitingConfig`), ``staffing``, ``costs`` and ``simulation``
+(:class:`~sim.config.SimulationConfig`); each layer owns its
 section's fields, this module owns how they are put together. Every field omitted takes seed
 003's value (or the stated assumption), so ``scenarios/proposal-2016.yaml`` is the defaults.
 
@@ -35,6 +36,7 @@ from geodata.errors import InputError
 from optimise.config import SitingConfig
 from optimise.costs import CostConfig
 from optimise.staffing import StaffingConfig
+from sim.config import SimulationConfig
 
 #: Keys that belong to the file stating them: a child scenario never inherits them.
 OWN_KEYS = ("name", "description")
@@ -69,6 +71,7 @@ class Scenario(BaseModel):
     siting: SitingConfig = SitingConfig()
     staffing: StaffingConfig = StaffingConfig()
     costs: CostConfig = CostConfig()
+    simulation: SimulationConfig = SimulationConfig()
 
     @classmethod
     def sections(cls) -> dict[str, type[BaseModel]]:

@@ -96,6 +96,22 @@ class WalkTimes:
         return best
 
 
+    def nearest(
+        self, sites: ArrayLike | None = None, *, limit_minutes: float
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Each point's nearest of ``sites`` within ``limit_minutes``: its site row (-1 if none)
+        and the minutes to it (inf if none); ties go to the lower site row."""
+        keep = (self.minutes <= self._limit(limit_minutes)) & self.site_mask(sites)[self.site]
+        point, site, minutes = self.point[keep], self.site[keep], self.minutes[keep]
+        order = np.lexsort((site, minutes, point))
+        first = order[np.unique(point[order], return_index=True)[1]]
+        row = np.full(self.n_points, -1, dtype=np.int64)
+        best = np.full(self.n_points, np.inf)
+        row[point[first]] = site[first]
+        best[point[first]] = minutes[first]
+        return row, best
+
+
 class WalkModel(Protocol):
     """Anything that can give walking times from points to sites within a horizon."""
 

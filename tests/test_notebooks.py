@@ -11,7 +11,8 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 pytestmark = pytest.mark.slow
 
 #: Files a notebook writes into its working folder, which the test checks are there.
-WRITES = {"01_geography.ipynb": ("geography_map.png",)}
+WRITES = {"01_geography.ipynb": ("geography_map.png",),
+          "03_simulation.ipynb": ("waits_by_footprint.png",)}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -1,0 +1,88 @@
+"""Running many replications, and the summary of them: any executor gives the same results,
+intervals are t intervals, and summary.json has every key issue 12 asks for."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from scipy import stats
+from sim_fixtures import tiny_inputs
+
+from sim.kpis import COUNTY, HEADLINE, interval, periods, replications_needed
+from sim.model import OPEN_AT_START
+from sim.runner import run_simulation
+from sim.summary import simulation_summary
+
+SUMMARY_KEYS = ("cases_per_year", "wait_days_mean", "wait_days_p90", "caseload_per_fte_mean",
+                "escalation_share", "deescalation_share")
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_simulation(tiny_inputs(), replications=3, seed=5)
+
+
+def test_any_executor_gives_the_same_results_as_running_in_this_process(run):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        other = run_simulation(tiny_inputs(), replications=3, seed=5, executor=pool)
+    assert other.kpis.equals(run.kpis)
+    assert other.breakdown.equals(run.breakdown)
+    assert other.events.equals(run.events)
+
+
+def test_progress_is_told_after_each_replication():
+    told = []
+    run_simulation(tiny_inputs(), replications=3, seed=1, progress=lambda done, n: told.append((done, n)))
+    assert told == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_fewer_than_one_replication_is_refused():
+    with pytest.raises(ValueError, match="replications must be 1 or more, got 0"):
+        run_simulation(tiny_inputs(), replications=0)
+
+
+def test_the_audit_keeps_the_first_replications_cases_and_events(run):
+    assert set(run.events["case"]) <= set(run.cases["case"])
+    county = run.kpis[(run.kpis["replication"] == 0) & (run.kpis["level"] == "county")
+                      & (run.kpis["period"] == "year")]
+    arrived = run.cases["arrived"].between(0, 365, inclusive="left") & (run.cases["kind"] != OPEN_AT_START)
+    assert county["requests"].iloc[0] == arrived.sum()
+
+
+def test_an_interval_is_the_t_interval_of_the_replications():
+    values = [3.0, 5.0, 4.0, 8.0]
+    mean, low, high = interval(values, 0.95)
+    half = stats.t.ppf(0.975, 3) * np.std(values, ddof=1) / 2
+    assert (mean, low, high) == pytest.approx((5.0, 5.0 - half, 5.0 + half))
+    assert interval([2.0, math.nan], 0.95)[0] == 2.0 and math.isnan(interval([2.0], 0.95)[1])
+
+
+def test_replications_needed_puts_the_half_width_within_five_percent_of_the_mean():
+    values = np.array([9.0, 11.0, 10.0, 12.0, 8.0])
+    n = replications_needed(values, 0.95, 0.05)
+    z = stats.t.ppf(0.975, 4)
+    assert n == math.ceil((z * values.std(ddof=1) / (0.05 * values.mean())) ** 2)
+    assert replications_needed([0.0, 0.0], 0.95) is None
+
+
+def test_a_year_is_four_financial_quarters_and_the_whole_year():
+    assert periods(365) == [("Q1", 0, 91), ("Q2", 91, 183), ("Q3", 183, 275), ("Q4", 275, 365),
+                            ("year", 0, 365)]
+    assert [p[0] for p in periods(100)] == ["Q1", "Q2", "year"]
+
+
+def test_the_summary_has_each_headline_with_its_interval_overall_and_by_spa(run):
+    summary = simulation_summary(run)
+    assert summary["reps"] == 3 and summary["seed"] == 5 and summary["area"] == COUNTY
+    for key in SUMMARY_KEYS:
+        assert {key, f"{key}_ci_low", f"{key}_ci_high"} <= set(summary)
+        assert summary[f"{key}_ci_low"] <= summary[key] <= summary[f"{key}_ci_high"]
+    assert set(summary["by_spa"]) == {"A1", "A2", "B1"}
+    assert set(summary["by_footprint"]) == {"Burnley and Pendle", "Preston"}
+    assert set(summary["replications_needed"]) == set(HEADLINE)
+    year = run.kpis[(run.kpis["level"] == "county") & (run.kpis["period"] == "year")]
+    assert summary["cases_per_year"] == pytest.approx(year["requests"].mean())
+    assert summary["timing"]["seconds_per_replication"] > 0
