@@ -87,8 +87,11 @@ def main() -> None:
     base = scenario.staffing.cases_per_year
     for factor in (0.25, 0.5, 1.0, 2.0, 4.0):
         staffing = with_overrides(scenario, "staffing", {"cases_per_year": base * factor}).staffing
-        # more cases need more staff: the same utilisation, so the queue stays stable
-        scaled = service.spas.assign(fte_frontline=service.spas["fte_frontline"] * factor)
+        # more cases need more case-holding staff (the sessions' staff time stays as it is):
+        # the same utilisation, so the queues stay stable
+        spas = service.spas
+        sessions = spas["sessions_per_week"] * staffing.staff_hours_per_session / staffing.hours_per_fte_week
+        scaled = spas.assign(fte_frontline=(spas["fte_frontline"] - sessions) * factor + sessions)
         grown = type(service)(**{**service.__dict__, "spas": scaled})
         m = one_replication(model_inputs(grown, scenario.simulation, staffing))
         print(f"  {base * factor:8,.0f} cases a year: {m['seconds_simulating']:.3f} s simulating, "

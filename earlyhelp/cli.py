@@ -330,6 +330,10 @@ def _siting_inputs(file: Path, scenario: Any, geography: Geography) -> Any:
         raise InputError(file, exc.problem, field=exc.field, expected=exc.expected) from None
 
 
+#: How long ``--scheduler`` tries to reach a Dask scheduler before saying it cannot.
+SCHEDULER_TIMEOUT_SECONDS = 10
+
+
 def _cluster(address: str) -> Any:
     """A Dask cluster's executor, or a one-line refusal if Dask is not installed."""
     try:
@@ -337,7 +341,7 @@ def _cluster(address: str) -> Any:
     except ImportError:
         raise EarlyHelpError("--scheduler needs Dask: pip install 'earlyhelp[cluster]'") from None
     try:
-        return Client(address, timeout="10s").get_executor()
+        return Client(address, timeout=f"{SCHEDULER_TIMEOUT_SECONDS}s").get_executor()
     except OSError as exc:
         raise EarlyHelpError(f"--scheduler {address}: cannot reach the Dask scheduler ({exc})") from None
 

@@ -271,12 +271,16 @@ class Replication:
         if places is None:
             self.log.append((case, SESSION_NO_PLACE, env.now, venue))
             return
+        free = places.count < places.capacity and not places.queue
         request = places.request()
-        got = yield request | env.timeout(self.session_wait)
-        if request not in got:
-            request.cancel()
-            self.log.append((case, SESSION_NO_PLACE, env.now, venue))
-            return
+        if free:  # a place now: no need to race the wait limit (saves two events a family)
+            yield request
+        else:
+            got = yield request | env.timeout(self.session_wait)
+            if request not in got:
+                request.cancel()
+                self.log.append((case, SESSION_NO_PLACE, env.now, venue))
+                return
         self.log.append((case, SESSION_START, env.now, venue))
         yield env.timeout(self.programme_days)
         places.release(request)

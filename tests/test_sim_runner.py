@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 from sim_fixtures import tiny_inputs
 
+from earlyhelp.cli import main
 from sim.kpis import COUNTY, HEADLINE, interval, periods, replications_needed
 from sim.model import OPEN_AT_START
 from sim.runner import run_simulation
@@ -86,3 +87,24 @@ def test_the_summary_has_each_headline_with_its_interval_overall_and_by_spa(run)
     year = run.kpis[(run.kpis["level"] == "county") & (run.kpis["period"] == "year")]
     assert summary["cases_per_year"] == pytest.approx(year["requests"].mean())
     assert summary["timing"]["seconds_per_replication"] > 0
+
+
+def test_a_dask_cluster_gives_the_same_results_as_running_here(run):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        other = run_simulation(tiny_inputs(), replications=3, seed=5, executor=client.get_executor())
+    assert other.kpis.equals(run.kpis)
+    assert other.events.equals(run.events)
+
+
+def test_an_unreachable_scheduler_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("earlyhelp.cli.SCHEDULER_TIMEOUT_SECONDS", 1)
+    code = main(["simulate", "scenarios/proposal-2016.yaml", "--out", str(tmp_path / "x"),
+                 "--scheduler", "tcp://127.0.0.1:1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "--scheduler tcp://127.0.0.1:1: cannot reach the Dask scheduler" in err
+    assert not (tmp_path / "x").exists()
