@@ -43,6 +43,7 @@ INFEASIBLE = "infeasible"
 NOT_SOLVED = "not_solved"  # any other stop (interrupt, error): read the incumbent with care
 
 PROVEN_GAP = 1e-9  # a relative gap this small is rounding, not a shortfall
+OBJECTIVE_TOLERANCE = 1e-7  # a solver's objective and its solution's may differ by this share
 
 #: A progress display's callback: (incumbent, best bound, seconds so far).
 Watch = Callable[[float, float, float], None]
@@ -168,6 +169,13 @@ def solve_mip(
             x, objective, bound, status = None, math.nan, math.nan, INFEASIBLE
     elif solver == "highs":
         x, objective, bound, status = _solve_highs(model, time_limit, mip_gap, start, watch)
+        if x is not None and not _agrees(model, x, objective) and start is not None:
+            # HiGHS 1.16, given a start, can report as optimal an objective its solution does
+            # not have (seen after presolve on a restricted model; its solution was the start):
+            # solve again without the start
+            x, objective, bound, status = _solve_highs(model, time_limit, mip_gap, None, watch)
+        if x is not None and not _agrees(model, x, objective):
+            objective, status = float(model.cost @ np.where(model.integer, np.round(x), x)), NOT_SOLVED
     elif solver == "cbc":
         x, objective, bound, status = _solve_cbc(model, time_limit, mip_gap, start)
     else:
@@ -182,6 +190,13 @@ def solve_mip(
     return MipOutcome(x, objective, bound, status, solver, time.perf_counter() - began)
 
 
+def _agrees(model: MipModel, x: NDArray, objective: float) -> bool:
+    """Whether a solver's objective is its solution's (to a relative 1e-7)."""
+    rounded = np.where(model.integer, np.round(x), x)
+    true = float(model.cost @ rounded)
+    return abs(true - objective) <= OBJECTIVE_TOLERANCE * max(1.0, abs(true))
+
+
 def _solve_highs(
     model: MipModel, time_limit: float | None, mip_gap: float | None, start: NDArray | None,
     watch: Watch | None = None,
@@ -193,25 +208,7 @@ def _solve_highs(
                           ("threads", THREADS), ("mip_rel_gap", float(mip_gap or 0.0)),
                           ("time_limit", float(time_limit) if time_limit else highspy.kHighsInf)):
         highs.setOptionValue(option, value)
-    n_rows, n_cols = model.shape
-    columns = model.matrix.tocsc()
-    columns.sort_indices()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.sense_ = highspy.ObjSense.kMaximize if model.maximise else highspy.ObjSense.kMinimize
-    lp.col_cost_ = np.asarray(model.cost, dtype=float)
-    lp.col_lower_ = np.asarray(model.col_lower, dtype=float)  # HiGHS reads +-inf as no limit
-    lp.col_upper_ = np.asarray(model.col_upper, dtype=float)
-    lp.row_lower_ = np.asarray(model.row_lower, dtype=float)
-    lp.row_upper_ = np.asarray(model.row_upper, dtype=float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_ = columns.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = columns.indices.astype(np.int32)
-    lp.a_matrix_.value_ = columns.data.astype(float)
-    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-    lp.integrality_ = [kinds[flag] for flag in np.asarray(model.integer, dtype=bool).tolist()]
-    highs.passModel(lp)
+    highs.passModel(_highs_lp(model))
     if watch is not None:
         _watch_search(highs, watch)
     if start is not None:
@@ -237,6 +234,31 @@ def _solve_highs(
     if status == OPTIMAL and found and not math.isfinite(bound):  # solved without branching
         bound = objective
     return x, objective, bound, status
+
+
+def _highs_lp(model: MipModel) -> Any:
+    """The model as HiGHS's ``HighsLp`` (column-wise sparse, integrality flags)."""
+    import highspy
+
+    n_rows, n_cols = model.shape
+    columns = model.matrix.tocsc()
+    columns.sort_indices()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.sense_ = highspy.ObjSense.kMaximize if model.maximise else highspy.ObjSense.kMinimize
+    lp.col_cost_ = np.asarray(model.cost, dtype=float)
+    lp.col_lower_ = np.asarray(model.col_lower, dtype=float)  # HiGHS reads +-inf as no limit
+    lp.col_upper_ = np.asarray(model.col_upper, dtype=float)
+    lp.row_lower_ = np.asarray(model.row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(model.row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+    lp.a_matrix_.start_ = columns.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = columns.indices.astype(np.int32)
+    lp.a_matrix_.value_ = columns.data.astype(float)
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[flag] for flag in np.asarray(model.integer, dtype=bool).tolist()]
+    return lp
 
 
 def _run(highs: Any) -> Any:
