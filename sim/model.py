@@ -54,9 +54,9 @@ CASE_COLUMNS = ("case", "kind", "parent", "spa", "point", "source", "theme", "le
 @dataclass(frozen=True)
 class ReplicationResult:
     """What one replication leaves: its case table (one row per case, :data:`CASE_COLUMNS`) and
-    its event log (``case``, ``event`` code of :data:`EVENTS`, ``time`` in days from the start
-    of the reported year, ``detail``: the outcome code at closure, the venue row at a session,
-    -1 otherwise)."""
+    its event log (``replication``, ``case``, ``event`` code of :data:`EVENTS`, ``time`` in days
+    from the start of the reported year, ``detail``: the outcome code at closure, the venue row
+    at a session, -1 otherwise)."""
 
     replication: int
     cases: pd.DataFrame
@@ -303,7 +303,8 @@ class Replication:
         extra = pd.DataFrame(self.extra, columns=list(CASE_COLUMNS))
         cases = pd.concat([fresh, extra], ignore_index=True) if len(extra) else fresh
         log = np.array(self.log, dtype=float).reshape(-1, 4)
-        events = pd.DataFrame({"case": log[:, 0].astype(np.int64), "event": log[:, 1].astype(np.int8),
+        events = pd.DataFrame({"replication": self.replication,
+                               "case": log[:, 0].astype(np.int64), "event": log[:, 1].astype(np.int8),
                                "time": log[:, 2] - self.inputs.config.warmup_days,
                                "detail": log[:, 3].astype(np.int64)})
         return ReplicationResult(self.replication, cases.astype({"beyond": bool}), events)
