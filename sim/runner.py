@@ -10,9 +10,10 @@ identical, bit for bit.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import pandas as pd
@@ -75,9 +76,15 @@ def replicate(inputs: ModelInputs, seed: int, replication: int, keep_log: bool =
 _WORKER_INPUTS: ModelInputs | None = None
 
 
-def _set_worker_inputs(inputs: ModelInputs) -> None:
+def _start_worker(inputs: ModelInputs) -> None:
+    """A pool worker keeps the inputs and ignores Ctrl-C and SIGTERM (sent to the whole
+    process group by a terminal or a job manager): the parent alone decides to stop, cancels
+    what has not started and waits for the replications under way (a fraction of a second), so
+    an interrupt never waits for every replication, breaks the pool or prints a traceback."""
     global _WORKER_INPUTS
     _WORKER_INPUTS = inputs
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _replicate_in_worker(seed: int, replication: int, keep_log: bool) -> ReplicationOutput:
@@ -107,14 +114,16 @@ def run_simulation(inputs: ModelInputs, *, replications: int | None = None, seed
 
     if executor is not None:
         futures = [executor.submit(replicate, inputs, seed, r, r == 0) for r in range(n)]
-        for future in as_completed(futures):
-            done(future.result())
+        _collect(futures, done)
     elif workers > 1 and n > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, n), initializer=_set_worker_inputs,
+        with ProcessPoolExecutor(max_workers=min(workers, n), initializer=_start_worker,
                                  initargs=(inputs,)) as pool:
             futures = [pool.submit(_replicate_in_worker, seed, r, r == 0) for r in range(n)]
-            for future in as_completed(futures):
-                done(future.result())
+            try:
+                _collect(futures, done)
+            except BaseException:  # an interrupt or a failed replication: stop the rest now
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     else:
         for r in range(n):
             done(replicate(inputs, seed, r, r == 0))
@@ -127,6 +136,19 @@ def run_simulation(inputs: ModelInputs, *, replications: int | None = None, seed
         cases=first.cases, events=first.events, seconds=tuple(o.seconds for o in ordered),
         log_entries=tuple(o.log_entries for o in ordered),
         wall_seconds=time.perf_counter() - start)
+
+
+def _collect(futures: list[Future[ReplicationOutput]],
+             done: Callable[[ReplicationOutput], None]) -> None:
+    """Hand each result to ``done`` as it comes; on any failure or interrupt, cancel the
+    replications that have not started."""
+    try:
+        for future in as_completed(futures):
+            done(future.result())
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
 
 
 def default_workers() -> int:

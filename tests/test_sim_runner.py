@@ -108,3 +108,39 @@ def test_an_unreachable_scheduler_is_refused_in_one_line(tmp_path, capsys, monke
     assert code == 2 and len(err.splitlines()) == 1
     assert "--scheduler tcp://127.0.0.1:1: cannot reach the Dask scheduler" in err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("whole_group", [False, True], ids=["the-parent", "every-process"])
+def test_sigterm_stops_a_parallel_run_at_once_without_a_traceback(tmp_path, whole_group):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "long_run.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(Path(__file__).parent.parent)!r}, {str(Path(__file__).parent)!r}]\n"
+        "from earlyhelp.output import terminate_as_interrupt\n"
+        "from sim_fixtures import tiny_inputs\n"
+        "from sim.runner import run_simulation\n"
+        "def told(done, n):\n"
+        "    if done == 1:\n"
+        "        print('running', flush=True)\n"
+        "try:\n"
+        "    with terminate_as_interrupt():\n"
+        "        run_simulation(tiny_inputs(), replications=5000, workers=2, progress=told)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('stopped', flush=True)\n"
+        "    sys.exit(130)\n")
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert child.stdout.readline() == "running\n"  # 5,000 replications would take minutes
+    if whole_group:
+        os.killpg(child.pid, signal.SIGTERM)
+    else:
+        child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=30)  # measured: about a second; the rest, minutes
+    assert (child.returncode, out) == (130, "stopped\n")
+    assert "Traceback" not in err
