@@ -13,7 +13,8 @@ folder, stdin closed, with a time limit, and is classified as one of:
   and the case's cache unchanged);
 - ``handled``: exit 0 and the right outcome (checked per case: e.g. the accented name came
   through, with a warning saying how the file was read);
-- ``safe``: an interrupted or killed export where the data guarantees held;
+- ``safe``: an interrupted or killed export or simulation where the data guarantees held (for
+  a simulation also: no worker process outlived it);
 - ``traceback``: "Traceback" on stderr;
 - ``accepted nonsense``: exit 0 on bad input and no warning said so;
 - ``unclear``: anything else (wrong exit code, several lines, no file named, data lost...).
@@ -24,6 +25,11 @@ case writes to its cache is its own and can be checked). The script exits 1 if a
 ``traceback``, ``accepted nonsense`` or ``unclear``. Cases that cannot be simulated honestly
 here (e.g. permissions, when running as root without user namespaces) are ``skipped`` with the
 reason. ``--only NAME --keep`` reruns one case and keeps its folder: that is the reproducer.
+
+The ``simulate`` cases run on a copy of ``scenarios/proposal-2016.yaml`` (or a ``variant.yaml``
+extending it) with two replications; its interrupts and kills run in a session of their own and
+are sent when the first "replications done" line appears, to the whole process group (as a
+terminal's Ctrl-C or a job manager does) or to the parent alone (as ``kill PID`` does).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections import Counter
@@ -78,6 +85,7 @@ class Run:
     next: Run | None = None  # the next run, for signal cases
     sent_after: float | None = None  # when the signal was sent (seconds after start)
     state_after_signal: dict[str, Any] = field(default_factory=dict)
+    orphans: list[str] = field(default_factory=list)  # processes of its session left a second later
 
 
 Setup = Callable[[Path, "Context"], None]
@@ -93,6 +101,11 @@ class Case:
     ``handle`` (exit 0, a warning matching ``warn`` if given, at most ``max_warnings``, and
     ``check`` passes), ``flag`` (bad input the run may live with: a clear refusal, or exit 0
     with a warning matching ``warn``) or ``safe`` (signal cases: ``check`` passes).
+
+    A signal case sends ``signal[0]`` at ``signal[1]`` of an export's duration or, with
+    ``signal_on``, as soon as a line on stderr matches it; such a run has a session of its own
+    and the signal goes to the parent alone or, with ``signal_group``, to its process group.
+    The run after it is ``next_args`` (default: ``args`` again).
     """
 
     name: str
@@ -109,6 +122,9 @@ class Case:
     env: tuple[tuple[str, str], ...] = ()
     unprivileged: bool = False  # run without root's file-permission override (user namespace)
     signal: tuple[int, float] | None = None  # (signal, fraction of an export's duration)
+    signal_on: str | None = None  # or send it when a line on stderr matches this
+    signal_group: bool = False
+    next_args: tuple[str, ...] | None = None
     quick: bool = False
 
 
@@ -390,6 +406,59 @@ def as_points(ctx: Context) -> Any:
     return layer(ctx, "demand_points")[["point_id", "geometry"]].head(2000)
 
 
+# Scenarios (``simulate``)
+
+PROPOSAL = Path(__file__).resolve().parents[1] / "scenarios" / "proposal-2016.yaml"
+VARIANT = "variant.yaml"
+
+
+def proposal(folder: Path, ctx: Context) -> None:
+    """A copy of the proposal scenario, as a user starts from it."""
+    shutil.copy2(PROPOSAL, folder / PROPOSAL.name)
+
+
+def variant(*lines: str) -> Setup:
+    """The proposal and ``variant.yaml`` extending it, its ``simulation:`` section ``lines``
+    (each as given, indentation included: line 3 of the file is the first)."""
+    def setup(folder: Path, ctx: Context) -> None:
+        proposal(folder, ctx)
+        text = "".join(f"{line}\n" for line in (f"extends: {PROPOSAL.name}", "simulation:", *lines))
+        (folder / VARIANT).write_text(text)
+    return setup
+
+
+def with_proposal(setup: Setup) -> Setup:
+    def both(folder: Path, ctx: Context) -> None:
+        proposal(folder, ctx)
+        setup(folder, ctx)
+    return both
+
+
+_SIMULATION_TEMPLATE = threading.Lock()
+
+
+def simulation_template(ctx: Context) -> Path:
+    """A complete ``simulate`` results folder of the proposal (2 replications), made once."""
+    target = ctx.root / "prepare" / "simulation"
+    with _SIMULATION_TEMPLATE:
+        if not (target / "summary.json").is_file():
+            env = {**os.environ, "EARLYHELP_CACHE": str(ctx.cache)}
+            made = execute([sys.executable, "-m", "earlyhelp", "simulate", str(PROPOSAL),
+                            "--out", str(target), "--reps", "2", "--quiet"],
+                           target.parent, env, ctx.timeout)
+            if made.code != 0:
+                raise SystemExit(f"the reference simulation failed (exit {made.code}):\n"
+                                 f"{made.stderr}")
+    return target
+
+
+def earlier_simulation(folder: Path, ctx: Context) -> None:
+    """The proposal, ``res/``: a complete earlier simulation, and ``keep/``: an unrelated folder."""
+    proposal(folder, ctx)
+    shutil.copytree(simulation_template(ctx), folder / RESULTS)
+    make_dir(SIBLING, files={"notes.txt": "mine, not earlyhelp's\n"})(folder, ctx)
+
+
 # --------------------------------------------------------------------------------------------
 # Checks of the outcome
 # --------------------------------------------------------------------------------------------
@@ -535,6 +604,85 @@ def next_run_problem(folder: Path, run: Run, ctx: Context) -> str | None:
         return f"the next export failed (exit {after and after.code}): {said}"
     return export_problem(folder, ctx) or sibling_problem(folder) or (
         f"left after the next run: {', '.join(leftovers(folder))}" if leftovers(folder) else None)
+
+
+# Simulation outcomes
+
+#: Keys every simulation's summary.json must hold (the headline wait and its interval).
+SIMULATION_KEYS = ("wait_days_mean", "wait_days_mean_ci_low", "wait_days_mean_ci_high")
+#: A progress line (``[   3.5 s] simulating ...``), which is not a message.
+PROGRESS_LINE = re.compile(r"^\[\s*\d+\.\d s\] ")
+
+
+def simulation_problem(folder: Path, reps: int) -> str | None:
+    """Why ``res/`` is not a finished simulation of ``reps`` replications whose summary.json
+    holds the headline keys (None if it is)."""
+    res = folder / RESULTS
+    if not (res / ".earlyhelp-results").is_file():
+        return f"{RESULTS}/ is not a finished results folder (no .earlyhelp-results)"
+    summary = json.loads((res / "summary.json").read_text())
+    missing = [key for key in SIMULATION_KEYS if key not in summary]
+    if missing:
+        return f"{RESULTS}/summary.json lacks {', '.join(missing)}"
+    got = summary.get("reps")
+    return None if got == reps else f"{RESULTS}/summary.json says reps {got}, expected {reps}"
+
+
+def simulated(reps: int) -> Check:
+    return lambda folder, run, ctx: simulation_problem(folder, reps)
+
+
+def simulated_with(parameter: str, value: str) -> Check:
+    """A finished simulation of 2 replications whose parameters.csv gives ``simulation.parameter``
+    as ``value``."""
+    def check(folder: Path, run: Run, ctx: Context) -> str | None:
+        problem = simulation_problem(folder, 2)
+        if problem:
+            return problem
+        with open(folder / RESULTS / "parameters.csv", encoding="utf-8", newline="") as handle:
+            got = [r["value"] for r in csv.DictReader(handle)
+                   if (r["section"], r["parameter"]) == ("simulation", parameter)]
+        return None if got == [value] else f"parameters.csv gives {parameter} {got}, not {value}"
+    return check
+
+
+def none_served_beyond_walk(folder: Path, run: Run, ctx: Context) -> str | None:
+    """``beyond_walk: unserved``: no home visits, and some families left unserved."""
+    problem = simulated_with("beyond_walk", "unserved")(folder, run, ctx)
+    if problem:
+        return problem
+    summary = json.loads((folder / RESULTS / "summary.json").read_text())
+    visits, unserved = summary["home_visit_cases"], summary["unserved"]
+    ok = visits == 0 and unserved > 0
+    return None if ok else f"{visits:g} home-visit cases, {unserved:g} unserved: want 0 and some"
+
+
+def simulation_stopped_safely(folder: Path, run: Run, ctx: Context) -> str | None:
+    """A simulation stopped during its replications: exit 130 and one 'earlyhelp: interrupted'
+    line besides the progress lines (after SIGKILL: killed); nothing in the case folder changed
+    (the earlier results as they were, nothing half-written, the sibling untouched); no process
+    of its session left a second later; and the next run writes complete results over them."""
+    said = [line for line in stderr_lines(run.stderr) if not PROGRESS_LINE.match(line)]
+    if run.sent_after is None:
+        return f"the run ended (exit {run.code}) before the signal was sent: nothing was tested"
+    if run.code == -signal.SIGKILL:
+        pass
+    elif run.code != 130:
+        return f"exit {run.code} (expected 130); stderr: {' | '.join(said) or '(empty)'}"
+    elif len(said) != 1 or not said[0].startswith("earlyhelp: interrupted"):
+        return f"expected one 'earlyhelp: interrupted' line, got {len(said)}: {' | '.join(said)}"
+    if run.changes:
+        return f"the stopped run changed the case folder: {', '.join(run.changes[:5])}"
+    if run.orphans:
+        return (f"{len(run.orphans)} process(es) of the run still there a second after it ended "
+                f"(killed by the campaign): {'; '.join(run.orphans)}")
+    after = run.next
+    if after is None or after.code != 0:
+        said = after.stderr.strip() if after else ""
+        return f"the next run failed (exit {after and after.code}): {said}"
+    left = leftovers(folder)
+    return (simulation_problem(folder, 2) or sibling_problem(folder)
+            or (f"left after the next run: {', '.join(left)}" if left else None))
 
 
 # --------------------------------------------------------------------------------------------
@@ -855,18 +1003,134 @@ def signal_cases() -> list[Case]:
             for number, fraction in plan]
 
 
+SIMULATE = ("simulate", PROPOSAL.name, "--out", RESULTS)
+SIMULATE_VARIANT = ("simulate", VARIANT, "--out", RESULTS, "--reps", "2")
+
+
+def simulate_option_cases() -> list[Case]:
+    """``simulate``'s own options out of range, of the wrong type, or a cluster it cannot use."""
+    no_dask = write_text("distributed.py", 'raise ImportError("No module named \'distributed\'")')
+    table: list[tuple[str, tuple[str, ...], str, dict[str, Any]]] = [
+        ("reps-zero", ("--reps", "0"), "--reps", {"quick": True}),
+        ("reps-text", ("--reps", "x"), "--reps", {}),
+        ("reps-20000", ("--reps", "20000"), "--reps|replications", {}),
+        ("workers-zero", ("--workers", "0"), "--workers", {}),
+        ("seed-negative", ("--seed", "-1"), "--seed", {}),
+        ("scheduler-unreachable", ("--reps", "2", "--scheduler", "tcp://127.0.0.1:1"),
+         "--scheduler&tcp://127.0.0.1:1",
+         {"description": "--scheduler at a port nobody listens on"}),
+        ("scheduler-no-dask", ("--reps", "2", "--scheduler", "tcp://127.0.0.1:1"),
+         "--scheduler&pip install", {"setup": with_proposal(no_dask),
+                                     "env": (("PYTHONDONTWRITEBYTECODE", "1"),),
+                                     "description": "--scheduler where Dask is not installed"}),
+    ]
+    return [Case(name=f"sim-{name}", group="sim options",
+                 description=options.get("description", " ".join(args)),
+                 args=(*SIMULATE, *args), expect="refuse",
+                 setup=options.get("setup", proposal), names=(named,), env=options.get("env", ()),
+                 quick=options.get("quick", False))
+            for name, args, named, options in table]
+
+
+def simulate_scenario_cases() -> list[Case]:
+    """A variant whose ``simulation:`` section is wrong: the line must name the file and field."""
+    themes = "family_support: {}, domestic_abuse: {}, emotional_health: {}, parenting: {}"
+    table: list[tuple[str, str, tuple[str, ...], str, dict[str, Any]]] = [
+        ("unknown-field", "'replication: 3' (did you mean 'replications'?)",
+         ("  replication: 3",), "did you mean 'replications'", {"quick": True}),
+        ("share-over-one", "not_progressed_share: 1.5",
+         ("  not_progressed_share: 1.5",), "not_progressed_share", {}),
+        ("shares-not-one", "theme shares adding up to 1.2",
+         ("  theme_shares: {" + themes.format(0.5, 0.3, 0.2, 0.2) + "}",), "theme_shares", {}),
+        ("vacancy-one", "vacancy_rate: 1 (every post vacant)",
+         ("  vacancy_rate: 1",), "vacancy_rate", {}),
+        ("warmup-fraction", "warmup_days: 10.5", ("  warmup_days: 10.5",), "warmup_days", {}),
+        ("allocation-sometimes", "allocation: sometimes",
+         ("  allocation: sometimes",), "allocation&panel", {}),
+        ("beyond-walk-maybe", "beyond_walk: maybe", ("  beyond_walk: maybe",), "beyond_walk", {}),
+        ("thriving-above", "family_support thriving share 0.9, above its de-escalation share",
+         ("  thriving_share: {" + themes.format(0.9, 0.5, 0.5, 0.5) + "}",), "thriving_share", {}),
+        ("holiday-past-year", "a school holiday [360, 372), past day 365",
+         ("  school_holidays: [[0, 8], [360, 372]]",), "school_holidays", {}),
+        ("replications-zero", "replications: 0 in the file (--reps 2 given)",
+         ("  replications: 0",), "replications", {}),
+        ("yaml-error", "a line of the section indented by one space (not YAML)",
+         ("  vacancy_rate: 0.05", " allocation: panel"), "line 4", {}),
+        ("level-factor-zero", "case_length_level_factor 0 at every level (cases of no length)",
+         ("  case_length_level_factor: {level_2: 0, level_3: 0, level_4a: 0}",),
+         "case_length_level_factor", {}),
+        ("level-factor-negative", "case_length_level_factor -1 at level 2",
+         ("  case_length_level_factor: {level_2: -1, level_3: 1, level_4a: 1}",),
+         "case_length_level_factor", {}),
+        ("holidays-all-year",
+         "the whole year a school holiday, no education referrals in holidays (refuse or warn)",
+         ("  holiday_referral_factor: 0", "  school_holidays: [[0, 365]]"), "holiday",
+         {"expect": "flag", "warn": "holiday"}),
+    ]
+    return [Case(name=f"sim-scn-{name}", group="sim scenarios", description=description,
+                 args=SIMULATE_VARIANT, expect=options.get("expect", "refuse"),
+                 setup=variant(*lines), names=(f"{VARIANT}&{named}",), warn=options.get("warn"),
+                 quick=options.get("quick", False))
+            for name, description, lines, named, options in table]
+
+
+def simulate_run_cases() -> list[Case]:
+    """Where ``simulate`` writes, and runs that must write their results."""
+    outputs = [
+        Case(name="sim-out-file", group="sim outputs", description="--out an existing file",
+             args=("simulate", PROPOSAL.name, "--out", "notes.txt", "--reps", "2"), expect="refuse",
+             setup=with_proposal(write_text("notes.txt", "my notes")), names=("notes.txt",)),
+        Case(name="sim-out-foreign-folder", group="sim outputs", quick=True,
+             description="--out a non-empty folder it did not write",
+             args=("simulate", PROPOSAL.name, "--out", "mine", "--reps", "2"), expect="refuse",
+             setup=with_proposal(make_dir("mine", files={"report.docx": "not earlyhelp's\n"})),
+             names=("mine",)),
+    ]
+    table: list[tuple[str, str, tuple[str, ...], Setup, Check]] = [
+        ("reps-2", "--reps 2: the folder is written, its summary says 2 replications",
+         (*SIMULATE, "--reps", "2"), proposal, simulated(2)),
+        ("panel", "a variant with allocation: panel", SIMULATE_VARIANT,
+         variant("  allocation: panel"), simulated_with("allocation", "panel")),
+        ("unserved", "a variant with beyond_walk: unserved (no home visits, some unserved)",
+         SIMULATE_VARIANT, variant("  beyond_walk: unserved"), none_served_beyond_walk),
+        ("education-only", "every request from education (source_shares of one source)",
+         SIMULATE_VARIANT, variant("  source_shares: {'Education (inc. early years)': 1.0}"),
+         simulated(2)),
+    ]
+    return outputs + [
+        Case(name=f"sim-run-{name}", group="sim runs", description=description,
+             args=(*args, "--quiet"), expect="handle", setup=setup, max_warnings=0, check=check)
+        for name, description, args, setup, check in table]
+
+
+def simulate_signal_cases() -> list[Case]:
+    """Interrupts and kills during a simulation's replications, over an earlier simulation."""
+    plan = [(signal.SIGINT, True), (signal.SIGTERM, True), (signal.SIGTERM, False),
+            (signal.SIGKILL, False), (signal.SIGKILL, True)]
+    return [Case(name=f"sim-{number.name.lower()}-{'group' if group else 'parent'}",
+                 group="sim signals",
+                 description=(f"{number.name} to the {'process group' if group else 'parent alone'}"
+                              " during 200 replications, over an earlier simulation"),
+                 args=(*SIMULATE, "--reps", "200", "--workers", "2"), expect="safe",
+                 setup=earlier_simulation, check=simulation_stopped_safely,
+                 signal=(number, 0.0), signal_on="replications done", signal_group=group,
+                 next_args=(*SIMULATE, "--reps", "2", "--quiet"))
+            for number, group in plan]
+
+
 def all_cases() -> list[Case]:
     return (site_cases() + spa_cases() + network_cases() + parameter_cases() + output_cases()
-            + cache_cases() + signal_cases())
+            + cache_cases() + signal_cases() + simulate_option_cases() + simulate_scenario_cases()
+            + simulate_run_cases() + simulate_signal_cases())
 
 
 # --------------------------------------------------------------------------------------------
 # The runner
 # --------------------------------------------------------------------------------------------
 
-def command(case: Case, ctx: Context) -> list[str]:
+def command(case: Case, ctx: Context, args: tuple[str, ...] | None = None) -> list[str]:
     prefix = ctx.unprivileged if case.unprivileged and ctx.unprivileged else []
-    return [*prefix, sys.executable, "-m", "earlyhelp", *case.args]
+    return [*prefix, sys.executable, "-m", "earlyhelp", *(case.args if args is None else args)]
 
 
 def seed_cache(folder: Path, shared: Path) -> None:
@@ -930,6 +1194,70 @@ def execute(cmd: list[str], folder: Path, env: dict[str, str], timeout: float,
     return run
 
 
+def execute_watched(cmd: list[str], folder: Path, env: dict[str, str], timeout: float,
+                    number: int, trigger: str, group: bool) -> Run:
+    """Run ``cmd`` in ``folder`` in a session of its own, stdin closed; send signal ``number``
+    to it (with ``group``, to its process group) when a line on stderr matches ``trigger``.
+
+    A second after it ends, the processes still in its session (workers it left behind) are
+    listed in ``orphans`` and killed, so that they do not outlive the case (they hold its pipes
+    open, so its output is read to the end only then).
+    """
+    start = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    run = Run()
+    seen = threading.Event()
+    out: list[str] = []
+    err: list[str] = []
+
+    def watch() -> None:
+        for line in process.stderr:
+            err.append(line)
+            if re.search(trigger, line):
+                seen.set()
+
+    readers = [threading.Thread(target=watch, daemon=True),
+               threading.Thread(target=lambda: out.append(process.stdout.read()), daemon=True)]
+    for reader in readers:
+        reader.start()
+    deadline = start + timeout
+    while not seen.is_set() and process.poll() is None and time.perf_counter() < deadline:
+        seen.wait(0.05)
+    if seen.is_set() and process.poll() is None:
+        (os.killpg if group else os.kill)(process.pid, number)
+        run.sent_after = time.perf_counter() - start
+    try:
+        process.wait(timeout=max(deadline - time.perf_counter(), 1.0))
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        run.timed_out = True
+    run.code, run.seconds = process.returncode, time.perf_counter() - start
+    time.sleep(1.0)
+    run.orphans = session_processes(process.pid)
+    for line in run.orphans:
+        os.kill(int(line.split()[0]), signal.SIGKILL)
+    for reader in readers:
+        reader.join(timeout=10)
+    run.stdout, run.stderr = "".join(out), "".join(err)
+    return run
+
+
+def session_processes(session: int) -> list[str]:
+    """'PID COMMAND' of every live process in ``session`` (by ``ps``; zombies, dead processes
+    a container's init has not reaped yet, are not counted)."""
+    listing = subprocess.run(["ps", "-eo", "pid=,sid=,stat=,args="], capture_output=True,
+                             text=True, check=True).stdout
+    found = []
+    for line in listing.splitlines():
+        pid, sid, state, args = line.split(None, 3)
+        if int(sid) == session and not state.startswith("Z"):
+            found.append(f"{pid} {args}")
+    return found
+
+
 def case_folder(case: Case, ctx: Context) -> Path:
     return ctx.root / "cases" / case.name
 
@@ -944,6 +1272,12 @@ def run_case(case: Case, ctx: Context) -> Run:
         case.setup(folder, ctx)
     env = {**os.environ, "EARLYHELP_CACHE": "cache", **dict(case.env)}
     before = snapshot(folder)
+    if case.signal_on:
+        run = execute_watched(command(case, ctx), folder, env, ctx.timeout, case.signal[0],
+                              case.signal_on, case.signal_group)
+        run.changes = differences(before, snapshot(folder))
+        run.next = execute(command(case, ctx, case.next_args), folder, env, ctx.timeout)
+        return run
     stop = (case.signal[0], case.signal[1] * ctx.export_seconds) if case.signal else None
     run = execute(command(case, ctx), folder, env, ctx.timeout, stop)
     run.changes = differences(before, snapshot(folder))
@@ -1113,7 +1447,9 @@ def attempt(case: Case, ctx: Context, keep: bool) -> Outcome:
 
 
 def first_line(outcome: Outcome, width: int = 90) -> str:
+    """The first line of stderr that is not a progress line (or why the case was skipped)."""
     lines = stderr_lines(outcome.run.stderr) if outcome.run else [outcome.reason]
+    lines = [line for line in lines if not PROGRESS_LINE.match(line)] or lines
     text = lines[0] if lines else ""
     return text if len(text) <= width else text[: width - 3] + "..."
 

@@ -283,8 +283,12 @@ def _simulate(args: argparse.Namespace) -> int:
     from sim.service import service_from_siting
     from sim.summary import simulation_summary
 
-    scenario = with_overrides(load_scenario(args.scenario), "simulation",
-                              {"replications": args.reps})
+    try:
+        scenario = with_overrides(load_scenario(args.scenario), "simulation",
+                                  {"replications": args.reps})
+    except ValidationError as exc:
+        raise EarlyHelpError(f"--reps {args.reps}: {exc.errors()[0]['msg'].lower()} "
+                             "replications") from None
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
     check_results_target(args.out)
@@ -350,7 +354,9 @@ def format_simulation(summary: dict[str, Any], folder: Path) -> str:
     """The simulation's headline figures for the terminal, each with its interval."""
     def ci(key: str, fmt: str = ",.1f") -> str:
         low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")
-        span = "" if low is None or high is None or math.isnan(low) else f" ({low:{fmt}} to {high:{fmt}})"
+        if low is None or high is None or math.isnan(low):
+            return f"{summary[key]:{fmt}}"
+        span = f" ({max(low, 0.0):{fmt}} to {high:{fmt}})"  # every measure is >= 0
         return f"{summary[key]:{fmt}}{span}"
 
     worst = max(summary["by_spa"].items(), key=lambda kv: kv[1]["wait_days_p90"] or 0)

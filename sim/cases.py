@@ -164,7 +164,9 @@ def draw_requests(inputs: ModelInputs, seed: int, replication: int) -> Requests:
     other = shares.copy()
     if edu and config.arrival_seasonality:
         other[list(config.source_shares).index(edu)] = 0.0
-    source = categorical(attrs.random(n), other / other.sum())
+    u_source = attrs.random(n)
+    source = (categorical(u_source, other / other.sum()) if other.sum() > 0
+              else np.zeros(n, dtype=np.int64))  # education is the only source
     if edu and config.arrival_seasonality:
         source = np.where(is_edu, list(config.source_shares).index(edu), source)
     theme = categorical(attrs.random(n), np.array(config.theme_shares.as_tuple()))

@@ -351,6 +351,15 @@ class SimulationConfig(BaseModel):
         for level, share in zip(CON_LEVELS, self.escalation_share.as_tuple(), strict=True):
             if not 0 <= share <= 1:
                 raise ValueError(f"escalation_share at level {level} ({share:g}) must lie in 0..1")
+        for level, factor in zip(CON_LEVELS, self.case_length_level_factor.as_tuple(), strict=True):
+            if not factor > 0:
+                raise ValueError(f"case_length_level_factor at level {level} is {factor:g}: "
+                                 "expected a positive factor (a case lasts some time)")
+        holiday_days = sum(end - first for first, end in self.school_holidays)
+        if self.holiday_referral_factor == 0 and holiday_days >= 365:
+            raise ValueError("school_holidays cover the whole year and holiday_referral_factor is 0, "
+                             "so education referrals could never come: leave term days, or a "
+                             "factor above 0")
         return self
 
     @property

@@ -112,7 +112,8 @@ def service_from_siting(plan: SitingPlan) -> ServicePlan:
     sessions = (cand["sessions_centre"] + cand["sessions_outreach"]).groupby(cand["spa_id"]).sum()
     spas = _spa_table(geography, plan.staffing.spas["fte_frontline"], sessions)
     return _service(geography, spas, pd.concat([centres, outreach], ignore_index=True), nearest,
-                    f"siting plan ({int(opened.sum())} centres, {len(outreach)} outreach venues)")
+                    f"siting plan ({int(opened.sum())} centres, {len(outreach)} outreach "
+                    f"venue{'' if len(outreach) == 1 else 's'})")
 
 
 def service_by_need(geography: Geography, staffing: StaffingConfig,

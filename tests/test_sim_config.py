@@ -79,3 +79,16 @@ def test_a_mistaken_value_is_refused_naming_what_is_wrong(changes, says):
     with pytest.raises(ValidationError, match=None) as caught:
         SimulationConfig(**changes)
     assert says in str(caught.value)
+
+
+@pytest.mark.parametrize("factor", [0.0, -1.0])
+def test_a_case_length_factor_that_is_not_positive_is_refused(factor):
+    with pytest.raises(ValidationError, match=f"case_length_level_factor at level 2 is {factor:g}: "
+                       "expected a positive factor"):
+        SimulationConfig(case_length_level_factor={"level_2": factor, "level_3": 1, "level_4a": 1})
+
+
+def test_a_year_of_holidays_with_no_holiday_referrals_is_refused():
+    with pytest.raises(ValidationError, match="education referrals could never come"):
+        SimulationConfig(school_holidays=[[0, 365]], holiday_referral_factor=0)
+    assert SimulationConfig(school_holidays=[[0, 365]], holiday_referral_factor=0.5)

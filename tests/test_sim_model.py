@@ -414,3 +414,16 @@ def test_a_run_starts_with_the_steady_state_open_caseload(changes: dict[str, obj
     mean_days = float(np.array(config.level_shares.as_tuple()) @ inputs.mean_days_by_level)
     per_spa = inputs.staffing.cases_per_year / 3 / 365 * (1 - config.not_progressed_share)
     assert prefill_counts(inputs).tolist() == [round(per_spa * mean_days)] * 3
+
+
+def test_education_as_the_only_source_draws_every_request_from_education() -> None:
+    import warnings
+
+    from sim.cases import draw_requests
+
+    config = stripped_config(arrival_seasonality=True,
+                             source_shares={"Education (inc. early years)": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero on the way
+        requests = draw_requests(tiny_inputs(config), seed=0, replication=0)
+    assert len(requests) > 0 and set(requests.source.tolist()) == {0}

@@ -110,10 +110,9 @@ def test_an_unreachable_scheduler_is_refused_in_one_line(tmp_path, capsys, monke
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("whole_group", [False, True], ids=["the-parent", "every-process"])
-def test_sigterm_stops_a_parallel_run_at_once_without_a_traceback(tmp_path, whole_group):
-    import os
-    import signal
+def _long_run(tmp_path):
+    """A child process running 5,000 tiny replications on 2 workers, in its own session; it
+    prints 'running' after the first and 'stopped' (exit 130) on an interrupt."""
     import subprocess
     import sys
     from pathlib import Path
@@ -137,6 +136,15 @@ def test_sigterm_stops_a_parallel_run_at_once_without_a_traceback(tmp_path, whol
     child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert child.stdout.readline() == "running\n"  # 5,000 replications would take minutes
+    return child
+
+
+@pytest.mark.parametrize("whole_group", [False, True], ids=["the-parent", "every-process"])
+def test_sigterm_stops_a_parallel_run_at_once_without_a_traceback(tmp_path, whole_group):
+    import os
+    import signal
+
+    child = _long_run(tmp_path)
     if whole_group:
         os.killpg(child.pid, signal.SIGTERM)
     else:
@@ -144,3 +152,26 @@ def test_sigterm_stops_a_parallel_run_at_once_without_a_traceback(tmp_path, whol
     out, err = child.communicate(timeout=30)  # measured: about a second; the rest, minutes
     assert (child.returncode, out) == (130, "stopped\n")
     assert "Traceback" not in err
+
+
+def test_workers_do_not_outlive_a_parent_killed_outright(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    child = _long_run(tmp_path)
+    child.kill()  # SIGKILL: the parent cannot tell its workers anything
+    child.communicate(timeout=30)
+    left = ["?"]
+    for _ in range(50):  # the workers are killed by the kernel as their parent dies
+        listed = subprocess.run(["ps", "-o", "stat=", "-s", str(child.pid)], check=False,
+                                capture_output=True,
+                                text=True).stdout.split()
+        left = [stat for stat in listed if not stat.startswith("Z")]  # zombies hold nothing
+        if not left:
+            break
+        time.sleep(0.2)
+    if left:
+        os.killpg(child.pid, signal.SIGKILL)
+    assert left == []
