@@ -35,10 +35,17 @@ def command() -> int:
     libraries, freeing memory) is ignored, so it cannot turn a finished run's exit code into
     "killed by a signal".
     """
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a second stop while the first was being said, or at the end
+        code = EXIT_INTERRUPTED
+    _ignore_stops()
+    return code
+
+
+def _ignore_stops() -> None:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, signal.SIG_IGN)
-    return code
 
 
 def _interrupt(number: int, frame: object) -> None:
