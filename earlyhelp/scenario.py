@@ -20,6 +20,7 @@ file that stated the bad value, the field, what was given and what was expected.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from geodata.config import GeodataConfig, parameter_rows, sourced_field
+from geodata.config import REPLACE_WHOLE_KEY, GeodataConfig, parameter_rows, sourced_field
 from geodata.errors import InputError
 from optimise.config import SitingConfig
 from optimise.costs import CostConfig
@@ -207,18 +208,32 @@ def _parents(extends: Any, file: Path, chain: tuple[Path, ...]) -> list[Path]:
 
 def _merge(base: dict[Any, Any], over: dict[Any, Any], origins: dict[Key, Path],
            over_origins: dict[Key, Path], prefix: Key = ()) -> dict[Any, Any]:
-    """``over`` deep-merged over ``base`` (mappings key by key; anything else replaces), with
-    ``origins`` updated from ``over_origins`` for what ``over`` decides."""
+    """``over`` deep-merged over ``base`` (mappings key by key, except those a field says are
+    stated whole, such as shares; anything else replaces), with ``origins`` updated from
+    ``over_origins`` for what ``over`` decides."""
     merged = dict(base)
     for key, value in over.items():
         path = (*prefix, key)
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) \
+                and path not in _stated_whole():
             merged[key] = _merge(merged[key], value, origins, over_origins, path)
             origins[path] = over_origins[path]
             continue
         merged[key] = value
         origins.update({p: f for p, f in over_origins.items() if p[: len(path)] == path})
     return merged
+
+
+@functools.cache
+def _stated_whole() -> frozenset[Key]:
+    """(section, field) of every mapping field a file states whole, never merged."""
+    found = set()
+    for section, model in Scenario.sections().items():
+        for name, field in model.model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            if extra.get(REPLACE_WHOLE_KEY):
+                found.add((section, name))
+    return frozenset(found)
 
 
 def _stated(data: dict[Any, Any], file: Path, prefix: Key = ()) -> dict[Key, Path]:

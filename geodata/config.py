@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from geodata.seed003 import BUDGET_GBP, WALK_MINUTES
 
+REPLACE_WHOLE_KEY = "replace_whole"
 SOURCE_KEY = "source"
 
 #: Fields read when the geography is queried, not when it is built: changing them never
@@ -25,9 +26,14 @@ QUERY_TIME_FIELDS = ("walk_limit_minutes",)
 MAX_SITE_COST_GBP = 2_000_000.0
 
 
-def sourced_field(default: Any, description: str, source: str, **kwargs: Any) -> Any:
-    """A pydantic field that carries its source (listed by the parameter tables)."""
-    return Field(default, description=description, json_schema_extra={SOURCE_KEY: source}, **kwargs)
+def sourced_field(default: Any, description: str, source: str, *, replace_whole: bool = False,
+                  **kwargs: Any) -> Any:
+    """A pydantic field that carries its source (listed by the parameter tables).
+
+    ``replace_whole``: a mapping a scenario states whole (shares that add up to 1): a file that
+    extends another replaces it rather than merging it key by key."""
+    extra = {SOURCE_KEY: source, **({REPLACE_WHOLE_KEY: True} if replace_whole else {})}
+    return Field(default, description=description, json_schema_extra=extra, **kwargs)
 
 
 def _cost(default: float) -> Any:

@@ -217,15 +217,17 @@ class SimulationConfig(BaseModel):
     level_shares: LevelShares = sourced_field(
         _level_shares(), "Share of requests at CoN level 2, 3 and 4a.",
         f"Seed 001: 21 at level 2 and 47 at level 3 of the 68 with a level; level 4a (which "
-        f"seed 001 does not count) an assumption of {LEVEL_4A_SHARE:.0%}, taken pro rata.")
+        f"seed 001 does not count) an assumption of {LEVEL_4A_SHARE:.0%}, taken pro rata.",
+        replace_whole=True)
     theme_shares: ThemeShares = sourced_field(
         ThemeShares(**theme_shares()), "Share of requests in each core-offer theme.",
         "Seed 000: the county's families a year by theme (420, 287, 215, 395), which district "
-        "panels set from usage.")
+        "panels set from usage.", replace_whole=True)
     source_shares: dict[str, float] = sourced_field(
         seed001.source_shares(), "Share of requests from each referral source.",
         "Seed 001: sources of requests in 2015/16 to date (89 with a source); step-down from "
-        "children's social care arrives as 'De-escalation from Children's Social Care'.")
+        "children's social care arrives as 'De-escalation from Children's Social Care'.",
+        replace_whole=True)
     # --- commissioned providers ----------------------------------------------------------
     commissioned_providers: bool = sourced_field(
         True,

@@ -92,6 +92,16 @@ def test_extends_merges_the_child_over_the_parent_section_by_section(tmp_path):
     assert (scenario.name, scenario.description) == ("child", "")  # never inherited
 
 
+def test_shares_a_child_states_replace_the_parents_whole(tmp_path):
+    _write(tmp_path, "parent.yaml", "simulation:\n  source_shares: {Health: 0.5, MASH: 0.5}\n"
+           "  level_shares: {level_2: 0.2, level_3: 0.7, level_4a: 0.1}\n  vacancy_rate: 0.07\n")
+    child = _write(tmp_path, "child.yaml", "extends: parent.yaml\nsimulation:\n"
+                   "  source_shares: {Police/YOT: 1.0}\n")
+    simulation = load_scenario(child).simulation
+    assert simulation.source_shares == {"Police/YOT": 1.0}  # not merged with Health and MASH
+    assert (simulation.level_shares.level_2, simulation.vacancy_rate) == (0.2, 0.07)
+
+
 def test_a_list_of_parents_is_applied_in_order_then_the_child(tmp_path):
     _write(tmp_path, "one.yaml", "siting:\n  centres: 40\n  options: 2\n")
     _write(tmp_path, "two.yaml", "siting:\n  centres: 45\n  mip_gap: 0.01\n")
