@@ -250,18 +250,13 @@ def _export(args: argparse.Namespace) -> int:
 
 def _optimise(args: argparse.Namespace) -> int:
     from earlyhelp.output import replacing_directory
-    from earlyhelp.progress import Steps
     from earlyhelp.results import write_siting
     from earlyhelp.scenario import load_scenario, with_overrides
     from optimise.siting import plan_options
 
     scenario = with_overrides(load_scenario(args.scenario), "siting", {
         "options": args.options, "time_limit_seconds": args.time_limit})
-    check_results_target(args.out)  # refuse a folder we did not write before the work
-    steps = Steps(quiet=args.quiet)
-    steps("building the geography")
-    geography = build_geography(scenario.geography, cache_dir=args.cache_dir,
-                                use_cache=not args.no_cache)
+    steps, geography = _scenario_start(args, scenario)
     steps("reading the candidate centres and outreach venues")
     plans = plan_options(_siting_inputs(args.scenario, scenario, geography), progress=steps)
     steps("writing the results")
@@ -274,7 +269,6 @@ def _optimise(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from earlyhelp.output import replacing_directory
-    from earlyhelp.progress import Steps
     from earlyhelp.results import write_simulation
     from earlyhelp.scenario import load_scenario, with_overrides
     from optimise.siting import plan_siting
@@ -291,12 +285,8 @@ def _simulate(args: argparse.Namespace) -> int:
                              "replications") from None
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
-    check_results_target(args.out)
     executor = _cluster(args.scheduler) if args.scheduler else None
-    steps = Steps(quiet=args.quiet)
-    steps("building the geography")
-    geography = build_geography(scenario.geography, cache_dir=args.cache_dir,
-                                use_cache=not args.no_cache)
+    steps, geography = _scenario_start(args, scenario)
     steps("siting the centres and staff (the plan the cases run through)")
     plan = plan_siting(_siting_inputs(args.scenario, scenario, geography), progress=steps)
     inputs = model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
@@ -319,6 +309,18 @@ def _simulate(args: argparse.Namespace) -> int:
     steps.done()
     print(format_simulation(simulation_summary(run), args.out))
     return EXIT_OK
+
+
+def _scenario_start(args: argparse.Namespace, scenario: Any) -> tuple[Any, Geography]:
+    """A scenario command's first steps: refuse a results folder this tool did not write
+    (before any slow work), then build the scenario's geography, with progress lines."""
+    from earlyhelp.progress import Steps
+
+    check_results_target(args.out)
+    steps = Steps(quiet=args.quiet)
+    steps("building the geography")
+    return steps, build_geography(scenario.geography, cache_dir=args.cache_dir,
+                                  use_cache=not args.no_cache)
 
 
 def _siting_inputs(file: Path, scenario: Any, geography: Geography) -> Any:
