@@ -63,6 +63,11 @@ class ModelInputs:
     def horizon_days(self) -> float:
         return self.config.warmup_days + self.config.run_days
 
+    @property
+    def provider_mean_days(self) -> float:
+        """Mean length of a commissioned provider's case, in days."""
+        return self.config.commissioned_case_length_weeks * DAYS_PER_WEEK
+
 
 def model_inputs(service: ServicePlan, config: SimulationConfig, staffing: StaffingConfig) -> ModelInputs:
     """Resolve a plan and the parameters into the numbers the model uses.
@@ -99,9 +104,40 @@ def model_inputs(service: ServicePlan, config: SimulationConfig, staffing: Staff
 
 
 @dataclass(frozen=True)
-class Requests:
+class Fates:
+    """What a case's draws decide, one entry per case: screened in or not, offered to a
+    provider, its length in-house and with a provider (days), whether it joins a group
+    programme, whether the family comes back after closing."""
+
+    progressed: NDArray[np.bool_]
+    offer_provider: NDArray[np.bool_]
+    in_house_days: NDArray[np.float64]
+    provider_days: NDArray[np.float64]
+    attends: NDArray[np.bool_]
+    rerefers: NDArray[np.bool_]
+
+
+def fates(inputs: ModelInputs, level: NDArray[np.int64], *, progress_u: NDArray[np.float64],
+          offer_u: NDArray[np.float64], length_u: NDArray[np.float64],
+          attend_u: NDArray[np.float64], back_u: NDArray[np.float64]) -> Fates:
+    """The rules of screening, provider offers (levels 2 and 3, once progressed), case length,
+    group programmes and re-referral, applied to uniform draws: one place for every kind of
+    case (fresh, returning)."""
+    config = inputs.config
+    progressed = progress_u >= config.not_progressed_share
+    return Fates(
+        progressed=progressed,
+        offer_provider=((offer_u < config.commissioned_offer_share)
+                        & (level < CON_LEVELS.index("4a")) & progressed),
+        in_house_days=case_days(inputs, level, length_u),
+        provider_days=case_days(inputs, level, length_u, inputs.provider_mean_days),
+        attends=attend_u < config.session_share, rerefers=back_u < config.rereferral_share)
+
+
+@dataclass(frozen=True)
+class Requests(Fates):
     """Fresh requests of one replication, in arrival order (parallel arrays; times in days from
-    the start of the warm-up)."""
+    the start of the warm-up), with what their draws decide and their closure ``outcome``."""
 
     time: NDArray[np.float64]
     point: NDArray[np.int64]
@@ -109,12 +145,7 @@ class Requests:
     source: NDArray[np.int64]
     theme: NDArray[np.int64]
     level: NDArray[np.int64]
-    progressed: NDArray[np.bool_]
-    offer_provider: NDArray[np.bool_]
-    length_u: NDArray[np.float64]
-    attends: NDArray[np.bool_]
-    outcome_u: NDArray[np.float64]
-    rerefers: NDArray[np.bool_]
+    outcome: NDArray[np.int64]
     rereferral_days: NDArray[np.float64]
 
     def __len__(self) -> int:
@@ -172,17 +203,16 @@ def draw_requests(inputs: ModelInputs, seed: int, replication: int) -> Requests:
     theme = categorical(attrs.random(n), np.array(config.theme_shares.as_tuple()))
     level = categorical(attrs.random(n), np.array(config.level_shares.as_tuple()))
     screen = stream(seed, replication, "screening")
-    progressed = screen.random(n) >= config.not_progressed_share
-    offer = (screen.random(n) < config.commissioned_offer_share) & (level < CON_LEVELS.index("4a"))
-    sessions = stream(seed, replication, "sessions")
-    outcomes = stream(seed, replication, "outcomes")
+    progress_u, offer_u = screen.random(n), screen.random(n)
+    length_u = stream(seed, replication, "durations").random(n)
+    attend_u = stream(seed, replication, "sessions").random(n)
+    outcome_u = stream(seed, replication, "outcomes").random(n)
     returns = stream(seed, replication, "rereferrals")
+    decided = fates(inputs, level, progress_u=progress_u, offer_u=offer_u, length_u=length_u,
+                    attend_u=attend_u, back_u=returns.random(n))
     return Requests(
-        time=time, point=point, spa=service.point_spa[point], source=source, theme=theme,
-        level=level, progressed=progressed, offer_provider=offer & progressed,
-        length_u=stream(seed, replication, "durations").random(n),
-        attends=sessions.random(n) < config.session_share, outcome_u=outcomes.random(n),
-        rerefers=returns.random(n) < config.rereferral_share,
+        **vars(decided), time=time, point=point, spa=service.point_spa[point], source=source,
+        theme=theme, level=level, outcome=outcomes_of(inputs, level, theme, outcome_u),
         rereferral_days=returns.exponential(config.rereferral_mean_days, n))
 
 

@@ -100,6 +100,8 @@ def replication_kpis(table: pd.DataFrame, inputs: ModelInputs, replication: int)
     """Every measure of one replication, one row per area and period."""
     spas = inputs.service.spas
     spa_of_case = table["spa"].to_numpy()
+    by_period = [(label, _period_cases(table, start, end))
+                 for label, start, end in periods(inputs.config.run_days)]
     frames = []
     for level in AREA_LEVELS:
         labels = (np.full(len(spas), COUNTY, dtype=object) if level == "county"
@@ -108,8 +110,8 @@ def replication_kpis(table: pd.DataFrame, inputs: ModelInputs, replication: int)
         code = area_of_spa[spa_of_case]
         fte = np.bincount(area_of_spa, weights=inputs.case_fte, minlength=len(areas))
         places = np.bincount(area_of_spa, weights=inputs.slots, minlength=len(areas))
-        for label, start, end in periods(inputs.config.run_days):
-            frame = _period_measures(table, code, len(areas), start, end, fte, places)
+        for label, cases in by_period:
+            frame = _area_measures(cases, code, len(areas), fte, places)
             frame.insert(0, "period", label)
             frame.insert(0, "area", areas)
             frame.insert(0, "level", level)
@@ -119,55 +121,69 @@ def replication_kpis(table: pd.DataFrame, inputs: ModelInputs, replication: int)
     return out[["replication", "level", "area", "period", *MEASURES]]
 
 
-def _period_measures(table: pd.DataFrame, code: NDArray[np.int64], n_areas: int, start: float,
-                     end: float, fte: NDArray[np.float64], places: NDArray[np.float64]) -> pd.DataFrame:
-    """The measures of one period for areas numbered 0..n_areas-1 (``code``: each case's area)."""
+#: A count over cases: which cases it takes, and the weight of each (None: one each).
+Counted = tuple[NDArray[np.bool_], NDArray[np.float64] | None]
+
+
+def _period_cases(table: pd.DataFrame, start: float, end: float) -> dict[str, Counted]:
+    """For one period, the cases each count takes (and with what weight): worked out once and
+    summed by area for every level of area."""
     def within(column: str) -> NDArray[np.bool_]:
         t = table[column].to_numpy()
         return (t >= start) & (t < end)
 
-    def count(mask: NDArray[np.bool_], weights: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    fresh_or_back = table["kind"].to_numpy() != OPEN_AT_START
+    allocated = within("allocated") & fresh_or_back
+    closed = within("closed")
+    outcome = table["outcome"].to_numpy()
+    arrived, alloc_t, close_t = (table[c].to_numpy() for c in ("arrived", "allocated", "closed"))
+    routed_away = ~(np.isnan(table["to_provider"].to_numpy()) & np.isnan(table["not_progressed"].to_numpy())
+                    & np.isnan(table["unserved"].to_numpy()))
+    # time-average open cases (and caseload places used) over the period
+    opened = np.where(np.isnan(alloc_t), np.inf, alloc_t)
+    shut = np.where(np.isnan(close_t), np.inf, close_t)
+    share = np.clip(np.minimum(shut, end) - np.maximum(opened, start), 0, None) / (end - start)
+    every = np.ones(len(table), dtype=bool)
+    return {
+        "requests": (within("arrived") & fresh_or_back, None),
+        "not_progressed": (within("not_progressed"), None),
+        "to_provider": (within("to_provider"), None),
+        "unserved": (within("unserved"), None),
+        "allocated": (allocated, None),
+        "home_visit_cases": (allocated & table["beyond"].to_numpy(), None),
+        "session_starts": (within("session_start"), None),
+        "session_no_place": (within("session_no_place"), None),
+        "closures": (closed, None),
+        "escalated": (closed & (outcome == ESCALATED), None),
+        "deescalated": (closed & np.isin(outcome, (THRIVING, DEESCALATED)), None),
+        "thriving": (closed & (outcome == THRIVING), None),
+        "no_change": (closed & (outcome == NO_CHANGE), None),
+        "waiting_at_end": (~routed_away & (arrived < end) & ~(alloc_t < end), None),
+        "open_at_end": ((alloc_t < end) & ~(close_t < end), None),
+        "wait_days": (allocated, table["wait_days"].to_numpy()),
+        "open_cases": (every, share),
+        "places_used": (every, share * table["weight"].to_numpy()),
+    }
+
+
+def _area_measures(cases: dict[str, Counted], code: NDArray[np.int64], n_areas: int,
+                   fte: NDArray[np.float64], places: NDArray[np.float64]) -> pd.DataFrame:
+    """The measures of one period for areas numbered 0..n_areas-1 (``code``: each case's area)."""
+    def count(name: str) -> NDArray[np.float64]:
+        mask, weights = cases[name]
         return np.bincount(code[mask], weights=None if weights is None else weights[mask],
                            minlength=n_areas).astype(float)
 
     def per(numerator: NDArray[np.float64], denominator: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.divide(numerator, denominator, out=np.full(n_areas, np.nan), where=denominator > 0)
 
-    fresh_or_back = table["kind"].to_numpy() != OPEN_AT_START
-    allocated = within("allocated") & fresh_or_back
-    closed = within("closed")
-    outcome = table["outcome"].to_numpy()
-    wait = table["wait_days"].to_numpy()
-    out = {
-        "requests": count(within("arrived") & fresh_or_back),
-        "not_progressed": count(within("not_progressed")),
-        "to_provider": count(within("to_provider")),
-        "unserved": count(within("unserved")),
-        "allocated": count(allocated),
-        "home_visit_cases": count(allocated & table["beyond"].to_numpy()),
-        "session_starts": count(within("session_start")),
-        "session_no_place": count(within("session_no_place")),
-        "closures": count(closed),
-        "escalated": count(closed & (outcome == ESCALATED)),
-        "deescalated": count(closed & np.isin(outcome, (THRIVING, DEESCALATED))),
-        "thriving": count(closed & (outcome == THRIVING)),
-        "no_change": count(closed & (outcome == NO_CHANGE)),
-    }
-    arrived, alloc_t, close_t = (table[c].to_numpy() for c in ("arrived", "allocated", "closed"))
-    routed_away = ~(np.isnan(table["to_provider"].to_numpy()) & np.isnan(table["not_progressed"].to_numpy())
-                    & np.isnan(table["unserved"].to_numpy()))
-    out["waiting_at_end"] = count(~routed_away & (arrived < end) & ~(alloc_t < end))
-    out["open_at_end"] = count((alloc_t < end) & ~(close_t < end))
-    out["wait_days_mean"] = per(count(allocated, wait), out["allocated"])
+    out = {name: count(name) for name in COUNTS}
+    allocated, wait = cases["wait_days"]
+    out["wait_days_mean"] = per(count("wait_days"), out["allocated"])
     p90 = pd.Series(wait[allocated]).groupby(code[allocated]).quantile(0.9)
     out["wait_days_p90"] = p90.reindex(range(n_areas)).to_numpy(float)
-    # time-average open cases (and caseload places used) over the period
-    opened = np.where(np.isnan(alloc_t), np.inf, alloc_t)
-    shut = np.where(np.isnan(close_t), np.inf, close_t)
-    share = np.clip(np.minimum(shut, end) - np.maximum(opened, start), 0, None) / (end - start)
-    every = np.ones(len(code), dtype=bool)
-    out["caseload_per_fte_mean"] = per(count(every, share), fte)
-    out["occupancy"] = per(count(every, share * table["weight"].to_numpy()), places)
+    out["caseload_per_fte_mean"] = per(count("open_cases"), fte)
+    out["occupancy"] = per(count("places_used"), places)
     out["escalation_share"] = per(out["escalated"], out["closures"])
     out["deescalation_share"] = per(out["deescalated"], out["closures"])
     return pd.DataFrame(out)

@@ -25,14 +25,13 @@ import pandas as pd
 import simpy
 
 from geodata.seed000 import THEMES
-from geodata.seed003 import CON_LEVELS
 from sim.cases import (
     DAYS_PER_YEAR,
     ESCALATED,
     ModelInputs,
-    case_days,
     categorical,
     draw_requests,
+    fates,
     outcomes_of,
     points_in_spas,
     prefill_counts,
@@ -91,7 +90,6 @@ class Replication:
         self.panel = config.allocation == "panel"
         self.session_wait = config.session_wait_limit_days
         self.programme_days = config.programme_weeks * 7
-        self.provider_mean = config.commissioned_case_length_weeks * 7
         self.n_cases = len(self.requests)
 
     # --- processes ---------------------------------------------------------------------------
@@ -121,13 +119,9 @@ class Replication:
 
     def _arrivals(self) -> Generator[simpy.Event, None, None]:
         r, env = self.requests, self.env
-        in_house = case_days(self.inputs, r.level, r.length_u).tolist()
-        provider = case_days(self.inputs, r.level, r.length_u, self.provider_mean).tolist()
-        outcome = outcomes_of(self.inputs, r.level, r.theme, r.outcome_u).tolist()
-        rows = zip(r.time.tolist(), r.spa.tolist(), r.point.tolist(), r.theme.tolist(),
-                   r.progressed.tolist(), r.offer_provider.tolist(),
-                   in_house, provider, r.attends.tolist(), outcome, r.rerefers.tolist(),
-                   r.rereferral_days.tolist(), strict=True)
+        rows = zip(*(a.tolist() for a in (
+            r.time, r.spa, r.point, r.theme, r.progressed, r.offer_provider, r.in_house_days,
+            r.provider_days, r.attends, r.outcome, r.rerefers, r.rereferral_days)), strict=True)
         for case, (t, *attrs) in enumerate(rows):
             yield env.timeout(t - env.now)
             env.process(self._case(case, *attrs))
@@ -249,19 +243,17 @@ class Replication:
                 after)
 
     def _returning_draws(self, n: int) -> list[tuple]:
-        """``n`` rows of a returning family's draws: level, progressed, offered to a provider,
-        case lengths (in-house, provider), attends sessions, re-refers, days until back, and
-        the outcome for each theme (the family's theme picks one)."""
+        """``n`` rows of a returning family's draws: level, what they decide (:func:`fates`),
+        days until back, and the outcome for each theme (the family's theme picks one)."""
         inputs = self.inputs
         config = inputs.config
         u = self.returning.random((n, 8))
         level = categorical(u[:, 0], np.array(config.level_shares.as_tuple()))
+        decided = fates(inputs, level, progress_u=u[:, 1], offer_u=u[:, 2], length_u=u[:, 3],
+                        attend_u=u[:, 4], back_u=u[:, 6])
         by_theme = [outcomes_of(inputs, level, np.full(n, t), u[:, 5]) for t in range(len(THEMES))]
-        columns = [level, u[:, 1] >= config.not_progressed_share,
-                   (u[:, 2] < config.commissioned_offer_share) & (level < CON_LEVELS.index("4a")),
-                   case_days(inputs, level, u[:, 3]),
-                   case_days(inputs, level, u[:, 3], self.provider_mean),
-                   u[:, 4] < config.session_share, u[:, 6] < config.rereferral_share,
+        columns = [level, decided.progressed, decided.offer_provider, decided.in_house_days,
+                   decided.provider_days, decided.attends, decided.rerefers,
                    -config.rereferral_mean_days * np.log1p(-u[:, 7]), *by_theme]
         return list(zip(*(c.tolist() for c in columns), strict=True))
 

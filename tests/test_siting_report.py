@@ -105,11 +105,15 @@ def test_the_map_links_each_venue_to_the_centre_that_runs_it(with_venue: SitingP
     assert np.array_equal(lines[0].get_segments()[0], [[15000, 5000], [12000, 3000]])
 
 
+def _drawn(fig) -> dict[str, int]:
+    """How many points the map draws in each labelled layer."""
+    return {c.get_gid(): len(c.get_offsets()) for c in fig.axes[0].collections if c.get_gid()}
+
+
 def test_the_map_draws_each_reach_class_and_place_kind_with_its_count(
         with_venue: SitingPlan) -> None:
     fig = report.plan_map_figure(with_venue)
-    drawn = {c.get_gid(): len(c.get_offsets()) for c in fig.axes[0].collections
-             if c.get_gid()}
+    drawn = _drawn(fig)
     assert drawn == {"home: Reached by an open centre": 2, "home: Beyond both": 1,
                      "2015 building that closes": 1, "Outreach venue used (line to its centre)": 1,
                      "Standard centre": 1, "Enhanced centre": 2}
@@ -129,8 +133,7 @@ def test_children_reached_only_by_outreach_are_counted_apart_and_only_2015_build
                                           "walk; 40 are beyond")
     assert "outreach at 1 partner venue reaches 40 more" in report.map_subtitle(outreach)
     fig = report.plan_map_figure(outreach)
-    drawn = {c.get_gid(): len(c.get_offsets()) for c in fig.axes[0].collections
-             if c.get_gid()}
+    drawn = _drawn(fig)
     assert drawn == {"home: Reached by an open centre": 1, "home: Reached by outreach only": 1,
                      "home: Beyond both": 1, "Outreach venue used (line to its centre)": 1,
                      "Standard centre": 1, "Enhanced centre": 2}
