@@ -37,6 +37,10 @@ def run(label: str, geography, siting: SitingConfig, candidates: str = "building
     s = plan.summary()
     model = s["solver"]["model"]
     tiers = " / ".join(f"{t['seconds']:.2f}" for t in s["solver"]["tiers"])
+    face = s["solver"]["face"]
+    if face:
+        tiers += (f"; face {face['candidates_free']} free, {face['solves']} solve(s), "
+                  f"{face['seconds']:.2f} s")
     print(f"{label:<44} {len(places):>5} cand {len(inputs.venues):>4} venues | points "
           f"{model['demand_points']:>6} -> {model['demand_groups']:>5} groups | rows "
           f"{model['rows']:>6} cols {model['columns']:>6} nnz {model['nonzeros']:>7} | build "

@@ -48,6 +48,7 @@ from scipy.sparse import coo_matrix, csr_matrix, hstack
 
 from optimise.coverage import dominated_columns, identical_rows
 from optimise.errors import OptimiseError
+from optimise.face import Face, prove_face, swap_ties
 from optimise.solve import (
     INFEASIBLE,
     NOT_SOLVED,
@@ -227,8 +228,9 @@ class Tier:
 @dataclass(frozen=True)
 class SitingSolution:
     """The programme's answer: masks over candidates (``open``, ``enhanced``) and venues
-    (``venues``), each tier's value and status, and the model's size before and after the
-    points were merged."""
+    (``venues``), each tier's value and status, the model's size before and after the
+    points were merged, and the face of the first tier when it was proven (the candidates
+    every best plan shares, fixed for the later tiers)."""
 
     open: NDArray[np.bool_]
     enhanced: NDArray[np.bool_]
@@ -241,6 +243,7 @@ class SitingSolution:
     points_before: int
     points_after: int
     seconds: float
+    face: Face | None = None
 
     @property
     def status(self) -> str:
@@ -572,25 +575,39 @@ def solve_siting(problem: SitingProblem, rules: Rules,
     candidates) this one must differ from by at least ``min_difference`` centres, and
     ``hold_primary`` is the least value the first tier must keep (for options); ``progress``
     hears of each tier as it is solved. Raises :class:`optimise.errors.InfeasiblePlan` with a
-    diagnosis when no plan meets the rules. ``rules.time_limit`` applies to each tier."""
-    from optimise.diagnose import diagnose  # the diagnosis builds on this module
+    diagnosis when no plan meets the rules. ``rules.time_limit`` applies to each tier.
 
+    With the coverage objective the first tier is solved on the centres alone (venues add no
+    need reached by a centre), and the centres every best plan shares are proven
+    (:mod:`optimise.face`) and fixed for the later tiers: the same optimum, found far faster."""
     solver = choose_solver(rules.solver)
     model, layout, grouped, _ = build_model(problem, rules)
-    extra_rows = [_differ_rows(layout, plan, min_difference) for plan in exclude]
-    if extra_rows:
-        model = _with_rows(model, stack_rows(*extra_rows))
+    model = _excluding(model, layout, exclude, min_difference)
+    order = tiers_of(layout, problem, grouped, rules)
     tiers: list[Tier] = []
     x = None
     total = 0.0
-    order = tiers_of(layout, problem, grouped, rules)
+    face = None
+    if _centres_first(order, rules):
+        first = _solve_on_centres(problem, rules, exclude, min_difference, hold_primary,
+                                  solver, progress, len(order))
+        total += first.seconds
+        tiers.append(first.tier)
+        x = _full_start(first.x, layout, grouped)
+        name, cost, maximise = order[0]
+        model = _with_rows(model, _hold(cost, first.tier.value, maximise))
+        face = first.face
+        if face is not None:
+            model = _fixing(model, layout, face)
     for index, (name, cost, maximise) in enumerate(order):
+        if index < len(tiers):
+            continue
         if progress:
             progress(f"objective {index + 1} of {len(order)}: {name.replace('_', ' ')}")
         if index == 0 and hold_primary is not None:
             model = _with_rows(model, _hold(cost, hold_primary, maximise))
         start = None if x is None else _lifted(x, layout, grouped)
-        if start is not None and name in (EXISTING_THEN_COST, "existing_kept") \
+        if start is not None and face is None and name in (EXISTING_THEN_COST, "existing_kept") \
                 and _few_kept_places(start, layout, problem):
             start, seconds = _kept_start(replace(model, cost=cost, maximise=maximise), start,
                                          layout, problem, solver, rules)
@@ -600,14 +617,9 @@ def solve_siting(problem: SitingProblem, rules: Rules,
                             start=start,
                             watch=_watcher(progress, maximise, name != EXISTING_THEN_COST))
         total += outcome.seconds
-        if index == 0 and outcome.x is None and outcome.status != INFEASIBLE:
-            raise OptimiseError(
-                f"the solver stopped ({outcome.status.replace('_', ' ')}) after "
-                f"{outcome.seconds:.1f} s before it found any plan: allow more time "
-                "(siting.time_limit_seconds or --time-limit)")
+        if index == 0:
+            _refuse_unsolved(outcome, problem, rules, grouped, exclude)
         if outcome.status == INFEASIBLE or outcome.x is None:
-            if index == 0:
-                raise diagnose(problem, rules, grouped, exclude=exclude)
             # numerically, holding the earlier tiers left no room: keep the earlier plan (it
             # meets every rule) and say that this tier was not solved
             value = float(cost @ x)
@@ -619,7 +631,106 @@ def solve_siting(problem: SitingProblem, rules: Rules,
         else:
             tiers.append(_tier(name, maximise, outcome))
         model = _with_rows(model, _hold(cost, outcome.objective, maximise))
-    return _solution(x, layout, grouped, tiers, solver, model, total)
+    return _solution(x, layout, grouped, tiers, solver, model, total, face)
+
+
+@dataclass(frozen=True)
+class _FirstTier:
+    """The first tier solved on the centres alone: its plan (columns of that model), its
+    tier, the face around it (None if not proven) and the seconds both took."""
+
+    x: NDArray[np.float64]
+    tier: Tier
+    face: Face | None
+    seconds: float
+
+
+def _centres_first(order: list[tuple[str, NDArray[np.float64], bool]], rules: Rules) -> bool:
+    """Whether the first tier is need reached by a centre, later tiers follow, and venues
+    play no part in it (a required walk standard makes them part of every plan's rules)."""
+    return (order[0][0] == "need_reached_by_centre" and len(order) > 1
+            and rules.walk_standard != "required")
+
+
+def centres_only(problem: SitingProblem) -> SitingProblem:
+    """The problem without outreach venues: the same plans of centres, each with no venue.
+
+    Every plan of the full problem with its venues dropped is a plan of this one (venues only
+    add cost and take sessions), with the same need reached by a centre, so the first tier's
+    optimum, and the centres any plan reaching it may open, are the same."""
+    n_points = problem.centre_reach.shape[0]
+    return replace(problem, venue_reach=csr_matrix((n_points, 0), dtype=bool),
+                   venue_spa=np.zeros(0, dtype=np.int64),
+                   venue_candidate=np.zeros(0, dtype=np.int64), venue_cost=np.zeros(0))
+
+
+def _solve_on_centres(problem: SitingProblem, rules: Rules, exclude: tuple[NDArray, ...],
+                      min_difference: int, hold_primary: float | None, solver: str,
+                      progress: Callable[[str], None] | None, n_tiers: int) -> _FirstTier:
+    """Need reached by a centre, maximised on :func:`centres_only` (a third of the columns,
+    and its demand points merged by the centres in reach alone), then the face around it."""
+    if progress:
+        progress(f"objective 1 of {n_tiers}: need reached by centre")
+    small = centres_only(problem)
+    model, layout, grouped, _ = build_model(small, rules)
+    model = _excluding(model, layout, exclude, min_difference)
+    name, cost, maximise = tiers_of(layout, small, grouped, rules)[0]
+    model = replace(model, cost=cost, maximise=maximise)
+    if hold_primary is not None:
+        model = _with_rows(model, _hold(cost, hold_primary, maximise))
+    outcome = solve_mip(model, solver=solver, time_limit=rules.time_limit,
+                        mip_gap=rules.mip_gap or None, watch=_watcher(progress, maximise))
+    _refuse_unsolved(outcome, problem, rules, None, exclude)
+    centres = np.round(outcome.x[layout.y]).astype(bool)
+    slack = HOLD_TOLERANCE * max(1.0, abs(outcome.objective))
+    free = swap_ties(grouped.centre_reach, grouped.need, centres, problem.candidate_spa,
+                     problem.spa_limits, slack)
+    face = prove_face(_with_rows(model, _hold(cost, outcome.objective, maximise)), layout.y,
+                      centres, free, solver=solver, time_limit=rules.time_limit,
+                      progress=progress)
+    seconds = outcome.seconds + (face.seconds if face else 0.0)
+    return _FirstTier(outcome.x[: layout.w.start], _tier(name, maximise, outcome), face, seconds)
+
+
+def _refuse_unsolved(outcome: MipOutcome, problem: SitingProblem, rules: Rules,
+                     grouped: Grouped | None, exclude: tuple[NDArray, ...]) -> None:
+    """The first tier gave no plan: a diagnosis when none exists, else say the clock
+    stopped the search first."""
+    from optimise.diagnose import diagnose  # the diagnosis builds on this module
+
+    if outcome.status == INFEASIBLE:
+        raise diagnose(problem, rules, grouped or group_points(problem), exclude=exclude)
+    if outcome.x is None:
+        raise OptimiseError(
+            f"the solver stopped ({outcome.status.replace('_', ' ')}) after "
+            f"{outcome.seconds:.1f} s before it found any plan: allow more time "
+            "(siting.time_limit_seconds or --time-limit)")
+
+
+def _full_start(centres_x: NDArray[np.float64], layout: Layout,
+                grouped: Grouped) -> NDArray[np.float64]:
+    """The plan of the centres-only model as a plan of the full one (no venue used, each
+    group's reach as its centres give it)."""
+    x = np.zeros(layout.n_columns)
+    x[: layout.w.start] = centres_x
+    return _lifted(x, layout, grouped)
+
+
+def _fixing(model: MipModel, layout: Layout, face: Face) -> MipModel:
+    """``model`` with the candidates of the face's ``fixed`` held at the face's plan."""
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    held = np.flatnonzero(face.fixed) + layout.y.start
+    lower[held] = upper[held] = face.centres[face.fixed].astype(float)
+    return replace(model, col_lower=lower, col_upper=upper)
+
+
+def _excluding(model: MipModel, layout: Layout, exclude: tuple[NDArray[np.bool_], ...],
+               min_difference: int) -> MipModel:
+    """``model`` with a row for each earlier plan it must differ from."""
+    if not exclude:
+        return model
+    return _with_rows(model, stack_rows(*(_differ_rows(layout, plan, min_difference)
+                                          for plan in exclude)))
 
 
 def _watcher(progress: Callable[[str], None] | None, maximise: bool,
@@ -690,13 +801,14 @@ def _tier(name: str, maximise: bool, outcome: MipOutcome) -> Tier:
 
 
 def _solution(x: NDArray, layout: Layout, grouped: Grouped, tiers: list[Tier], solver: str,
-              model: MipModel, seconds: float) -> SitingSolution:
+              model: MipModel, seconds: float, face: Face | None = None) -> SitingSolution:
     open_ = x[layout.y] > 0.5
     return SitingSolution(
         open=open_, enhanced=(x[layout.e] > 0.5) & open_, venues=x[layout.w] > 0.5,
         tiers=tuple(tiers), solver=solver, model_rows=model.shape[0],
         model_columns=model.shape[1], model_nonzeros=model.matrix.nnz,
-        points_before=grouped.points_before, points_after=len(grouped.need), seconds=seconds)
+        points_before=grouped.points_before, points_after=len(grouped.need), seconds=seconds,
+        face=face)
 
 
 def _hold(cost: NDArray[np.float64], value: float, maximise: bool) -> Rows:
