@@ -7,6 +7,7 @@ import json
 import math
 import os
 import sys
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -123,16 +124,18 @@ def _parser() -> argparse.ArgumentParser:
     simulate = _scenario_command(
         layers, "simulate", "run a year of cases through a scenario's plan, many times, and "
         "write a results folder (waits, caseloads, outcomes by area and quarter, with intervals)")
-    simulate.add_argument("--reps", type=_positive_int, default=None, metavar="N",
-                          help="replications (default: the scenario's simulation.replications, 30)")
-    simulate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
-                          help="base seed of the random streams (default: the scenario's seed)")
-    simulate.add_argument("--workers", type=_positive_int, default=None, metavar="W",
-                          help="worker processes on this machine (default: one per core)")
-    simulate.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                          help="run the replications on a Dask cluster (e.g. tcp://10.0.0.5:8786); "
-                          "needs the 'cluster' extra")
+    _simulation_options(simulate)
     simulate.set_defaults(run=_simulate)
+
+    whole = _scenario_command(
+        layers, "run", "a scenario end to end: geography, siting, a year of cases replicated, "
+        "written to one results folder with a summary and a manifest of what made it")
+    _simulation_options(whole)
+    whole.add_argument("--options", type=int, default=None, metavar="K",
+                       help="K alternative plans as well as the best (the cases run through the best)")
+    whole.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                       help="stop each objective's solve after this long (default: the scenario's)")
+    whole.set_defaults(run=_run)
 
     params = actions.add_parser(
         "parameters", help="every parameter, seed-003 figure and method constant, with its source")
@@ -152,6 +155,18 @@ def _scenario_command(layers: Any, name: str, text: str) -> argparse.ArgumentPar
     command.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     _cache_options(command)
     return command
+
+
+def _simulation_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--reps", type=_positive_int, default=None, metavar="N",
+                         help="replications (default: the scenario's simulation.replications, 30)")
+    command.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                         help="base seed of the random streams (default: the scenario's seed)")
+    command.add_argument("--workers", type=_positive_int, default=None, metavar="W",
+                         help="worker processes on this machine (default: one per core)")
+    command.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run the replications on a Dask cluster (e.g. tcp://10.0.0.5:8786); "
+                         "needs the 'cluster' extra")
 
 
 def _positive_int(text: str) -> int:
@@ -270,12 +285,66 @@ def _optimise(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from earlyhelp.output import replacing_directory
     from earlyhelp.results import write_simulation
-    from earlyhelp.scenario import load_scenario, with_overrides
     from optimise.siting import plan_siting
-    from sim.cases import model_inputs
-    from sim.runner import default_workers, run_simulation
-    from sim.service import service_from_siting
     from sim.summary import simulation_summary
+
+    scenario = _simulation_scenario(args)
+    executor = _cluster(args.scheduler) if args.scheduler else None
+    steps, geography = _scenario_start(args, scenario)
+    steps("siting the centres and staff (the plan the cases run through)")
+    plan = plan_siting(_siting_inputs(args.scenario, scenario, geography), progress=steps)
+    run = _simulation(args, scenario, plan, steps, executor)
+    steps("writing the results")
+    with replacing_directory(args.out) as work:
+        write_simulation(run, scenario, work, plan=plan)
+    steps.done()
+    print(format_simulation(simulation_summary(run), args.out))
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from earlyhelp.manifest import run_manifest
+    from earlyhelp.output import replacing_directory
+    from earlyhelp.results import write_run
+    from earlyhelp.scenario import with_overrides
+    from optimise.siting import plan_options
+    from sim.runner import default_workers
+    from sim.summary import simulation_summary
+
+    scenario = with_overrides(_simulation_scenario(args), "siting", {
+        "options": args.options, "time_limit_seconds": args.time_limit})
+    executor = _cluster(args.scheduler) if args.scheduler else None
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "geography"):
+        steps, geography = _scenario_start(args, scenario)
+    steps("siting the centres, sessions, outreach and staff")
+    with _timed(seconds, "siting"):
+        plans = plan_options(_siting_inputs(args.scenario, scenario, geography), progress=steps)
+    with _timed(seconds, "simulation"):
+        run = _simulation(args, scenario, plans[0], steps, executor)
+    steps("writing the results")
+    manifest = run_manifest(args.scenario, scenario, seconds=seconds,
+                            workers=None if executor else (args.workers or default_workers()))
+    with replacing_directory(args.out) as work:
+        write_run(plans, run, scenario, work, manifest)
+    steps.done()
+    print(format_siting(plans[0].summary(), len(plans), args.out / "siting"))
+    print(format_simulation(simulation_summary(run), args.out / "simulation"))
+    print(f"summary and manifest: {args.out / 'summary.json'}, {args.out / 'manifest.json'}")
+    return EXIT_OK
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
+    """Adds the wall-clock seconds of the block to ``seconds[name]`` (the manifest's timings)."""
+    start = time.perf_counter()
+    yield
+    seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+def _simulation_scenario(args: argparse.Namespace) -> Any:
+    """The scenario with ``--reps`` and ``--seed`` applied (a refusal names the option)."""
+    from earlyhelp.scenario import load_scenario, with_overrides
 
     try:
         scenario = with_overrides(load_scenario(args.scenario), "simulation",
@@ -285,10 +354,16 @@ def _simulate(args: argparse.Namespace) -> int:
                              "replications") from None
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
-    executor = _cluster(args.scheduler) if args.scheduler else None
-    steps, geography = _scenario_start(args, scenario)
-    steps("siting the centres and staff (the plan the cases run through)")
-    plan = plan_siting(_siting_inputs(args.scenario, scenario, geography), progress=steps)
+    return scenario
+
+
+def _simulation(args: argparse.Namespace, scenario: Any, plan: Any, steps: Any,
+                executor: Any) -> Any:
+    """The scenario's replications through ``plan``, with progress lines."""
+    from sim.cases import model_inputs
+    from sim.runner import default_workers, run_simulation
+    from sim.service import service_from_siting
+
     inputs = model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
     reps = scenario.simulation.replications
     workers = args.workers or default_workers()
@@ -301,14 +376,8 @@ def _simulate(args: argparse.Namespace) -> int:
         if done % every == 0 or done == total:
             steps(f"  {done} of {total} replications done")
 
-    run = run_simulation(inputs, seed=scenario.seed, workers=workers, executor=executor,
-                         progress=tick)
-    steps("writing the results")
-    with replacing_directory(args.out) as work:
-        write_simulation(run, scenario, work, plan=plan)
-    steps.done()
-    print(format_simulation(simulation_summary(run), args.out))
-    return EXIT_OK
+    return run_simulation(inputs, seed=scenario.seed, workers=workers, executor=executor,
+                          progress=tick)
 
 
 def _scenario_start(args: argparse.Namespace, scenario: Any) -> tuple[Any, Geography]:

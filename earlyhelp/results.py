@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,37 @@ def write_simulation(run: SimulationRun, scenario: Scenario, folder: Path,
     waits_chart(intervals, folder / "waits_by_footprint.png", confidence=config.confidence,
                 target_days=config.rag.wait_green_days)
     return [*written, page, folder / "waits_by_footprint.png"]
+
+
+def write_run(plans: list[SitingPlan], run: SimulationRun, scenario: Scenario, folder: Path,
+              manifest: dict[str, Any]) -> list[Path]:
+    """One scenario end to end in ``folder``: the siting run's files in ``siting/``, the
+    simulation's in ``simulation/``, and at the top ``summary.json`` (both summaries, under
+    ``siting`` and ``simulation``) and ``manifest.json`` (what made them, with the seconds
+    writing took added)."""
+    began = time.perf_counter()
+    written = write_siting(plans, scenario, _folder(folder / "siting"))
+    written += write_simulation(run, scenario, _folder(folder / "simulation"), plan=plans[0])
+    summary = {"scenario": scenario.name, "scenario_digest": scenario.digest(),
+               "description": scenario.description,
+               "siting": _read_json(folder / "siting" / "summary.json"),
+               "simulation": _read_json(folder / "simulation" / "summary.json")}
+    for part in ("siting", "simulation"):
+        for key in ("scenario", "scenario_digest"):
+            summary[part].pop(key, None)
+    written.append(_json(folder / "summary.json", summary))
+    seconds = {**manifest.get("seconds", {}), "results": time.perf_counter() - began}
+    written.append(_json(folder / "manifest.json", {**manifest, "seconds": seconds}))
+    return written
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
 
 
 def audit_events(events: pd.DataFrame) -> pd.DataFrame:

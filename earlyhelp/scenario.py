@@ -373,3 +373,19 @@ def with_overrides(scenario: Scenario, section: str, values: dict[str, Any]) -> 
     current = getattr(scenario, section)
     updated = type(current).model_validate({**current.model_dump(), **given})
     return scenario.model_copy(update={section: updated})
+
+
+def scenario_files(path: str | Path) -> list[Path]:
+    """The scenario file and every file its ``extends`` chain reads, parents first (for a
+    results folder's manifest: which files, with which contents, made the scenario)."""
+    file = Path(path)
+    return _chain(file, (file,))
+
+
+def _chain(file: Path, chain: tuple[Path, ...]) -> list[Path]:
+    data = _read(file)
+    extends = data.get(EXTENDS) if isinstance(data, dict) else None
+    files: list[Path] = []
+    for parent in _parents(extends, file, chain):
+        files += [f for f in _chain(parent, (*chain, parent)) if f not in files]
+    return [*files, file]

@@ -34,6 +34,12 @@ Objectives are solved lexicographically (each tier solved to optimality, then he
 next is solved): for "coverage", need reached by a centre, then need reached by a centre or a
 venue (when the standard is not required), then 2015 buildings kept, then cost; "mean_walk"
 puts the children's mean walk to their nearest centre first (a p-median: Hakimi 1964).
+
+With the coverage objective the first tier is solved without the venues (they reach no need by
+a centre, and only take budget), and the candidates whose status every plan at its optimum
+shares are proven by :mod:`optimise.face` and fixed before the later tiers: on the county a
+few dozen candidates stay free, and the later tiers are proven in under a second instead of
+minutes, with the same optima.
 """
 
 from __future__ import annotations
