@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from earlyhelp.output import check_results_target, terminate_as_interrupt
 from geodata import EarlyHelpError, EarlyHelpWarning, GeodataConfig, Geography, build_geography
+from geodata.errors import one_line
 from geodata.summary import geography_summary
 
 #: Exit codes: 0 done, 1 an output could not be written, 2 bad input (nothing written),
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with terminate_as_interrupt(), _warnings_as_lines():
             return int(args.run(args) or EXIT_OK)
     except (EarlyHelpError, ValidationError) as exc:
-        print(f"earlyhelp: error: {_plain(exc)}", file=sys.stderr)
+        print(f"earlyhelp: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("earlyhelp: interrupted; nothing half-written was left and earlier results are "
@@ -129,8 +130,12 @@ def _parser() -> argparse.ArgumentParser:
 
     whole = _scenario_command(
         layers, "run", "a scenario end to end: geography, siting, a year of cases replicated, "
-        "written to one results folder with a summary and a manifest of what made it")
+        "written to one results folder with a summary and a manifest of what made it; several "
+        "scenarios run in parallel, each into DIR/NAME/", many=True)
     _simulation_options(whole)
+    whole.add_argument("--jobs", type=_positive_int, default=None, metavar="J",
+                       help="with several scenarios: how many run at once on this machine "
+                       "(default: one per core; each then simulates on one process)")
     whole.add_argument("--options", type=int, default=None, metavar="K",
                        help="K alternative plans as well as the best (the cases run through the best)")
     whole.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
@@ -144,12 +149,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scenario_command(layers: Any, name: str, text: str) -> argparse.ArgumentParser:
-    """A command that reads a scenario file and writes a results folder, with progress lines
-    and the geography cache's options."""
+def _scenario_command(layers: Any, name: str, text: str, *,
+                      many: bool = False) -> argparse.ArgumentParser:
+    """A command that reads a scenario file (or several) and writes a results folder, with
+    progress lines and the geography cache's options."""
     command = layers.add_parser(name, help=text)
-    command.add_argument("scenario", type=Path, metavar="SCENARIO.yaml",
-                         help="a scenario file, e.g. scenarios/proposal-2016.yaml")
+    if many:
+        command.add_argument("scenario", type=Path, nargs="+", metavar="SCENARIO.yaml",
+                             help="scenario files, e.g. scenarios/proposal-2016.yaml or "
+                             "scenarios/*.yaml (several: one folder each under --out)")
+    else:
+        command.add_argument("scenario", type=Path, metavar="SCENARIO.yaml",
+                             help="a scenario file, e.g. scenarios/proposal-2016.yaml")
     command.add_argument("--out", type=Path, required=True, metavar="DIR",
                          help="a new or empty folder, or one this command wrote before (replaced whole)")
     command.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -266,6 +277,7 @@ def _export(args: argparse.Namespace) -> int:
 def _optimise(args: argparse.Namespace) -> int:
     from earlyhelp.output import replacing_directory
     from earlyhelp.results import write_siting
+    from earlyhelp.run import siting_inputs_for
     from earlyhelp.scenario import load_scenario, with_overrides
     from optimise.siting import plan_options
 
@@ -273,7 +285,7 @@ def _optimise(args: argparse.Namespace) -> int:
         "options": args.options, "time_limit_seconds": args.time_limit})
     steps, geography = _scenario_start(args, scenario)
     steps("reading the candidate centres and outreach venues")
-    plans = plan_options(_siting_inputs(args.scenario, scenario, geography), progress=steps)
+    plans = plan_options(siting_inputs_for(args.scenario, scenario, geography), progress=steps)
     steps("writing the results")
     with replacing_directory(args.out) as work:
         write_siting(plans, scenario, work)
@@ -285,15 +297,18 @@ def _optimise(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from earlyhelp.output import replacing_directory
     from earlyhelp.results import write_simulation
+    from earlyhelp.run import prepared_scenario, simulate_plan, siting_inputs_for
     from optimise.siting import plan_siting
+    from sim.runner import default_workers
     from sim.summary import simulation_summary
 
-    scenario = _simulation_scenario(args)
+    scenario = prepared_scenario(args.scenario, _run_options(args))
     executor = _cluster(args.scheduler) if args.scheduler else None
     steps, geography = _scenario_start(args, scenario)
     steps("siting the centres and staff (the plan the cases run through)")
-    plan = plan_siting(_siting_inputs(args.scenario, scenario, geography), progress=steps)
-    run = _simulation(args, scenario, plan, steps, executor)
+    plan = plan_siting(siting_inputs_for(args.scenario, scenario, geography), progress=steps)
+    run = simulate_plan(scenario, plan, workers=args.workers or default_workers(),
+                        executor=executor, progress=steps, where=_where(args))
     steps("writing the results")
     with replacing_directory(args.out) as work:
         write_simulation(run, scenario, work, plan=plan)
@@ -303,81 +318,63 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from earlyhelp.manifest import run_manifest
-    from earlyhelp.output import replacing_directory
-    from earlyhelp.results import write_run
-    from earlyhelp.scenario import with_overrides
-    from optimise.siting import plan_options
-    from sim.runner import default_workers
-    from sim.summary import simulation_summary
+    from earlyhelp.progress import Steps
+    from earlyhelp.run import run_scenario
 
-    scenario = with_overrides(_simulation_scenario(args), "siting", {
-        "options": args.options, "time_limit_seconds": args.time_limit})
+    if len(args.scenario) > 1:
+        return _run_many(args)
+    steps = Steps(quiet=args.quiet)
     executor = _cluster(args.scheduler) if args.scheduler else None
-    seconds: dict[str, float] = {}
-    with _timed(seconds, "geography"):
-        steps, geography = _scenario_start(args, scenario)
-    steps("siting the centres, sessions, outreach and staff")
-    with _timed(seconds, "siting"):
-        plans = plan_options(_siting_inputs(args.scenario, scenario, geography), progress=steps)
-    with _timed(seconds, "simulation"):
-        run = _simulation(args, scenario, plans[0], steps, executor)
-    steps("writing the results")
-    manifest = run_manifest(args.scenario, scenario, seconds=seconds,
-                            workers=None if executor else (args.workers or default_workers()))
-    with replacing_directory(args.out) as work:
-        write_run(plans, run, scenario, work, manifest)
+    result = run_scenario(args.scenario[0], args.out, _run_options(args), progress=steps,
+                          executor=executor, where=_where(args))
     steps.done()
-    print(format_siting(plans[0].summary(), len(plans), args.out / "siting"))
-    print(format_simulation(simulation_summary(run), args.out / "simulation"))
-    print(f"summary and manifest: {args.out / 'summary.json'}, {args.out / 'manifest.json'}")
+    _print_run(result)
     return EXIT_OK
 
 
-@contextmanager
-def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
-    """Adds the wall-clock seconds of the block to ``seconds[name]`` (the manifest's timings)."""
-    start = time.perf_counter()
-    yield
-    seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+def _print_run(result: Any) -> None:
+    from sim.summary import simulation_summary
+
+    print(format_siting(result.plans[0].summary(), len(result.plans), result.folder / "siting"))
+    print(format_simulation(simulation_summary(result.simulation), result.folder / "simulation"))
+    print(f"summary and manifest: {result.folder / 'summary.json'}, "
+          f"{result.folder / 'manifest.json'}")
 
 
-def _simulation_scenario(args: argparse.Namespace) -> Any:
-    """The scenario with ``--reps`` and ``--seed`` applied (a refusal names the option)."""
-    from earlyhelp.scenario import load_scenario, with_overrides
+def _run_many(args: argparse.Namespace) -> int:
+    from earlyhelp.progress import Steps
+    from earlyhelp.run import BATCH_TABLE, run_scenarios
 
-    try:
-        scenario = with_overrides(load_scenario(args.scenario), "simulation",
-                                  {"replications": args.reps})
-    except ValidationError as exc:
-        raise EarlyHelpError(f"--reps {args.reps}: {exc.errors()[0]['msg'].lower()} "
-                             "replications") from None
-    if args.seed is not None:
-        scenario = scenario.model_copy(update={"seed": args.seed})
-    return scenario
+    steps = Steps(quiet=args.quiet)
+    executor = _cluster(args.scheduler) if args.scheduler else None
+    outcomes = run_scenarios(args.scenario, args.out, _run_options(args), jobs=args.jobs,
+                             executor=executor, progress=steps)
+    steps.done()
+    for outcome in outcomes:
+        if outcome.ok:
+            h = outcome.headline
+            print(f"{outcome.name}: {h['centres_open']} centres, coverage {h['coverage_share']:.1%}, "
+                  f"£{h['annual_cost_gbp']:,.0f}, 90th percentile wait {h['wait_days_p90']:.1f} "
+                  f"days -> {outcome.folder}")
+        else:
+            print(f"earlyhelp: error: {outcome.name}: {outcome.error}", file=sys.stderr)
+    failed = sum(not o.ok for o in outcomes)
+    print(f"{len(outcomes) - failed} of {len(outcomes)} scenarios written; table: "
+          f"{args.out / BATCH_TABLE}")
+    return EXIT_INPUT if failed else EXIT_OK
 
 
-def _simulation(args: argparse.Namespace, scenario: Any, plan: Any, steps: Any,
-                executor: Any) -> Any:
-    """The scenario's replications through ``plan``, with progress lines."""
-    from sim.cases import model_inputs
-    from sim.runner import default_workers, run_simulation
-    from sim.service import service_from_siting
+def _run_options(args: argparse.Namespace) -> Any:
+    from earlyhelp.run import RunOptions
 
-    inputs = model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
-    reps = scenario.simulation.replications
-    workers = args.workers or default_workers()
-    where = f"on the cluster at {args.scheduler}" if executor else f"on {min(workers, reps)} worker(s)"
-    steps(f"simulating {reps} replications of {scenario.simulation.run_days:g} days "
-          f"(after {scenario.simulation.warmup_days:g} days' warm-up) {where}")
-    every = max(1, reps // 10)
+    return RunOptions(reps=args.reps, seed=args.seed, workers=args.workers,
+                      options=getattr(args, "options", None),
+                      time_limit=getattr(args, "time_limit", None), cache_dir=args.cache_dir,
+                      use_cache=not args.no_cache)
 
-    def tick(done: int, total: int) -> None:
-        if done % every == 0 or done == total:
-            steps(f"  {done} of {total} replications done")
 
-    return run_simulation(inputs, seed=scenario.seed, workers=workers, executor=executor,
-                          progress=tick)
+def _where(args: argparse.Namespace) -> str | None:
+    return f"on the cluster at {args.scheduler}" if args.scheduler else None
 
 
 def _scenario_start(args: argparse.Namespace, scenario: Any) -> tuple[Any, Geography]:
@@ -390,19 +387,6 @@ def _scenario_start(args: argparse.Namespace, scenario: Any) -> tuple[Any, Geogr
     steps("building the geography")
     return steps, build_geography(scenario.geography, cache_dir=args.cache_dir,
                                   use_cache=not args.no_cache)
-
-
-def _siting_inputs(file: Path, scenario: Any, geography: Geography) -> Any:
-    """The siting programme's inputs; a rule naming what the geography lacks is refused as a
-    line naming the scenario file."""
-    from geodata.errors import InputError
-    from optimise.errors import RuleError
-    from optimise.siting import siting_inputs
-
-    try:
-        return siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
-    except RuleError as exc:
-        raise InputError(file, exc.problem, field=exc.field, expected=exc.expected) from None
 
 
 #: How long ``--scheduler`` tries to reach a Dask scheduler before saying it cannot.
@@ -541,18 +525,6 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines += ["", "departures from seed 003: " + ("none" if not departures else "")]
     lines += [f"  - {note}" for note in departures]
     return "\n".join(lines)
-
-
-def _plain(exc: Exception) -> str:
-    """A one-line message for the user; pydantic's errors name the parameter and the rule."""
-    if isinstance(exc, ValidationError):
-        parts = []
-        for error in exc.errors():
-            rule = error["msg"].removeprefix("Value error, ")
-            where = ".".join(map(str, error["loc"]))
-            parts.append(f"parameter '{where}': {rule}" if where else rule)
-        return "; ".join(parts)
-    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

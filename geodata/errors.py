@@ -49,3 +49,16 @@ class InputError(GeodataError):
         if expected:
             message += f" (expected {expected})"
         super().__init__(message)
+
+
+def one_line(exc: Exception) -> str:
+    """A refusal as the one line the user reads; pydantic's errors name the parameter and rule."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors) and type(exc).__name__ == "ValidationError":
+        parts = []
+        for error in errors():
+            rule = error["msg"].removeprefix("Value error, ")
+            where = ".".join(map(str, error["loc"]))
+            parts.append(f"parameter '{where}': {rule}" if where else rule)
+        return "; ".join(parts)
+    return " ".join(str(exc).split())

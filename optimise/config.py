@@ -143,10 +143,11 @@ class SitingConfig(BaseModel):
         "under the proposal's 452 sessions the strict rule cannot be met (the summary says by "
         "how much), so the proposal takes it as the first objective.",
     )
-    objective: Literal["coverage", "mean_walk", "min_cost", "fairness"] = sourced_field(
+    objective: Literal["coverage", "existing", "mean_walk", "min_cost", "fairness"] = sourced_field(
         "coverage",
         "What the plan is best at: 'coverage' (need-weighted children reached by a centre, "
-        "then by outreach), 'mean_walk' (the shortest mean walk of children to their nearest "
+        "then by outreach), 'existing' (the most 2015 buildings kept open, then coverage), "
+        "'mean_walk' (the shortest mean walk of children to their nearest "
         "centre, homes beyond the walk horizon counted at the horizon, each LSOA's children "
         "going to one centre), 'min_cost' (cheapest plan whose centres reach coverage_target "
         "of the need), 'fairness' (raise the worst-served SPA's share reached by a centre).",

@@ -32,8 +32,10 @@ are whole numbers.
 
 Objectives are solved lexicographically (each tier solved to optimality, then held while the
 next is solved): for "coverage", need reached by a centre, then need reached by a centre or a
-venue (when the standard is not required), then 2015 buildings kept, then cost; "mean_walk"
-puts the children's mean walk to their nearest centre first (a p-median: Hakimi 1964).
+venue (when the standard is not required), then 2015 buildings kept, then cost; "existing"
+puts 2015 buildings kept first (a consultation's "keep what we have"), then coverage, then cost;
+"mean_walk" puts the children's mean walk to their nearest centre first (a p-median: Hakimi
+1964).
 
 With the coverage objective the first tier is solved without the venues (they reach no need by
 a centre, and only take budget), and the candidates whose status every plan at its optimum
@@ -518,6 +520,8 @@ def tiers_of(layout: Layout, problem: SitingProblem, grouped: Grouped,
         tiers.append(("worst_spa_share", worst, True))
     if rules.objective == "min_cost":
         tiers.append(("cost_gbp", cost, False))
+    if rules.objective == "existing":
+        tiers.append(("existing_kept", kept, True))
     if rules.objective == "mean_walk":
         tiers.append(("mean_walk_minutes", mean_walk_vector(layout, problem), False))
     else:
@@ -527,6 +531,8 @@ def tiers_of(layout: Layout, problem: SitingProblem, grouped: Grouped,
         reached[layout.q] = grouped.need
         tiers.append(("need_reached", reached, True))
     cheaper = rules.prefer_cheaper and rules.objective != "min_cost"
+    if rules.objective == "existing":
+        return [*tiers, ("cost_gbp", cost, False)] if cheaper else tiers
     if rules.prefer_existing and cheaper and np.array_equal(cost, np.round(cost)):
         # whole pounds: one solve of kept x (more than any cost difference) - cost orders the
         # plans exactly as kept first, then cost

@@ -481,6 +481,21 @@ def test_fairness_raises_the_worst_served_spa():
     assert values(fair)["need_reached_by_centre"] == 6.0
 
 
+def test_the_existing_objective_keeps_2015_buildings_before_reaching_need():
+    #   candidate 0 (new) reaches need 6, candidates 1 and 2 (2015 buildings) reach 4 and 1
+    problem = make_problem([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [6, 4, 1],
+                           candidate_existing=[False, True, True])
+    coverage = solve_siting(problem, make_rules(centres=2))
+    assert coverage.open.tolist() == [True, True, False]
+    kept = solve_siting(problem, make_rules(centres=2, objective="existing"))
+    assert kept.open.tolist() == [False, True, True]
+    assert [t.name for t in kept.tiers][:2] == ["existing_kept", "need_reached_by_centre"]
+    assert values(kept)["existing_kept"] == 2.0
+    assert values(kept)["need_reached_by_centre"] == 5.0
+    one = solve_siting(problem, make_rules(centres=1, objective="existing"))
+    assert one.open.tolist() == [False, True, False]  # of the 2015 buildings, the one reaching most
+
+
 # --- tie-breaks -----------------------------------------------------------------------------
 
 # three candidates reaching the same point: 0 new and cheap, 1 a 2015 building, 2 a dearer one

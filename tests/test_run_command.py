@@ -84,3 +84,49 @@ def test_run_refuses_bad_replications_in_one_line(tmp_path: Path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--reps" in err
     assert not (tmp_path / "x").exists()
+
+
+# --- several scenarios at once ------------------------------------------------------------
+
+def _variant(folder: Path, name: str, body: str) -> Path:
+    file = folder / f"{name}.yaml"
+    file.write_text(f"extends: {Path(PROPOSAL).resolve()}\n{body}")
+    return file
+
+
+def test_two_scenarios_with_one_name_are_refused_before_any_work(tmp_path: Path, capsys):
+    one = _variant(tmp_path, "one", "name: same\n")
+    two = _variant(tmp_path, "two", "name: same\n")
+    assert main(["run", str(one), str(two), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'same'" in err and "one.yaml" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_parent_folder_holding_other_files_is_refused_and_left_alone(tmp_path: Path, capsys):
+    parent = tmp_path / "results"
+    parent.mkdir()
+    (parent / "budget.xlsx").write_text("theirs")
+    one, two = _variant(tmp_path, "one", ""), _variant(tmp_path, "two", "")
+    assert main(["run", str(one), str(two), "--out", str(parent), "--quiet"]) == 2
+    assert "budget.xlsx" in capsys.readouterr().err
+    assert [p.name for p in parent.iterdir()] == ["budget.xlsx"]
+
+
+@pytest.mark.slow
+def test_one_bad_scenario_of_several_is_reported_and_the_others_finish(tmp_path: Path, capsys):
+    good = _variant(tmp_path, "good", "simulation:\n  vacancy_rate: 0.08\n")
+    bad = _variant(tmp_path, "bad", "siting:\n  centers: 50\n")
+    out = tmp_path / "batch"
+    assert main(["run", str(good), str(bad), "--out", str(out), "--reps", "2", "--jobs", "2",
+                 "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert "good: 56 centres" in captured.out and "1 of 2 scenarios written" in captured.out
+    assert "bad" in captured.err and "siting.centers" in captured.err
+    summary = json.loads((out / "good" / "summary.json").read_text())
+    assert summary["simulation"]["reps"] == 2
+    assert not (out / "bad").exists()
+    table = (out / "runs.csv").read_text().splitlines()
+    assert table[0].startswith("scenario,file,folder,status,error,seconds")
+    assert [row.split(",")[0] for row in table[1:]] == ["good", "bad"]
+    assert ",ok," in table[1] and ",failed," in table[2]
