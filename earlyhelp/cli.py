@@ -142,6 +142,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop each objective's solve after this long (default: the scenario's)")
     whole.set_defaults(run=_run)
 
+    compare = layers.add_parser(
+        "compare", help="scenarios side by side: a table and charts from folders `earlyhelp run` "
+        "wrote (the first is the reference)")
+    compare.add_argument("folders", type=Path, nargs="+", metavar="DIR",
+                         help="results folders of `earlyhelp run`, or a parent folder of several")
+    compare.add_argument("--out", type=Path, required=True, metavar="DIR",
+                         help="a new or empty folder, or one this command wrote before (replaced whole)")
+    compare.set_defaults(run=_compare)
+
     params = actions.add_parser(
         "parameters", help="every parameter, seed-003 figure and method constant, with its source")
     params.add_argument("--json", action="store_true", help="print JSON")
@@ -362,6 +371,34 @@ def _run_many(args: argparse.Namespace) -> int:
     print(f"{len(outcomes) - failed} of {len(outcomes)} scenarios written; table: "
           f"{args.out / BATCH_TABLE}")
     return EXIT_INPUT if failed else EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from earlyhelp.compare import comparison_table, read_run, run_folders, write_comparison
+    from earlyhelp.output import replacing_directory
+
+    check_results_target(args.out)
+    table = comparison_table([read_run(f) for f in run_folders(args.folders)])
+    with replacing_directory(args.out) as work:
+        write_comparison(table, work)
+    print(format_comparison(table))
+    print(f"written to {args.out}: comparison.csv, comparison.json, comparison.png, comparison.pdf")
+    return EXIT_OK
+
+
+def format_comparison(table: Any) -> str:
+    """The comparison as a plain text table (intervals in brackets)."""
+    lines = [f"{'scenario':<18}{'centres':>8}{'closed':>7}{'coverage':>9}{'beyond':>9}"
+             f"{'cost £m':>9}{'FTE':>6}  {'90th pct wait, days':<22}{'escalated':<18}"]
+    for _, r in table.iterrows():
+        wait = f"{r['wait_days_p90']:.1f} ({max(r['wait_days_p90_ci_low'], 0):.1f}-{r['wait_days_p90_ci_high']:.1f})"
+        esc = (f"{r['escalation_share']:.1%} ({max(r['escalation_share_ci_low'], 0):.1%}-"
+               f"{r['escalation_share_ci_high']:.1%})")
+        lines.append(f"{r['scenario'][:17]:<18}{r['centres_open']:>8.0f}"
+                     f"{r['existing_buildings_closed']:>7.0f}{r['coverage_share']:>9.1%}"
+                     f"{r['population_beyond_walk']:>9,.0f}{r['annual_cost_gbp'] / 1e6:>9.2f}"
+                     f"{r['fte_total']:>6.0f}  {wait:<22}{esc:<18}")
+    return "\n".join(lines)
 
 
 def _run_options(args: argparse.Namespace) -> Any:
