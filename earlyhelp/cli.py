@@ -286,15 +286,14 @@ def _export(args: argparse.Namespace) -> int:
 def _optimise(args: argparse.Namespace) -> int:
     from earlyhelp.output import replacing_directory
     from earlyhelp.results import write_siting
-    from earlyhelp.run import siting_inputs_for
+    from earlyhelp.run import scenario_plans
     from earlyhelp.scenario import load_scenario, with_overrides
-    from optimise.siting import plan_options
 
     scenario = with_overrides(load_scenario(args.scenario), "siting", {
         "options": args.options, "time_limit_seconds": args.time_limit})
     steps, geography = _scenario_start(args, scenario)
     steps("reading the candidate centres and outreach venues")
-    plans = plan_options(siting_inputs_for(args.scenario, scenario, geography), progress=steps)
+    plans = scenario_plans(args.scenario, scenario, geography, progress=steps)
     steps("writing the results")
     with replacing_directory(args.out) as work:
         write_siting(plans, scenario, work)
@@ -304,18 +303,19 @@ def _optimise(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from earlyhelp.output import replacing_directory
     from earlyhelp.results import write_simulation
-    from earlyhelp.run import prepared_scenario, simulate_plan, siting_inputs_for
-    from optimise.siting import plan_siting
+    from earlyhelp.run import prepared_scenario, scenario_plans, simulate_plan
     from sim.runner import default_workers
     from sim.summary import simulation_summary
 
-    scenario = prepared_scenario(args.scenario, _run_options(args))
+    scenario = prepared_scenario(args.scenario, replace(_run_options(args), options=1))
     executor = _cluster(args.scheduler) if args.scheduler else None
     steps, geography = _scenario_start(args, scenario)
     steps("siting the centres and staff (the plan the cases run through)")
-    plan = plan_siting(siting_inputs_for(args.scenario, scenario, geography), progress=steps)
+    (plan,) = scenario_plans(args.scenario, scenario, geography, progress=steps)
     run = simulate_plan(scenario, plan, workers=args.workers or default_workers(),
                         executor=executor, progress=steps, where=_where(args))
     steps("writing the results")
@@ -478,8 +478,13 @@ def format_siting(summary: dict[str, Any], options: int, folder: Path) -> str:
         word = "under" if summary["headroom_gbp"] >= 0 else "OVER"
         money += f", £{abs(summary['headroom_gbp']):,.0f} {word} the £{budget:,.0f} envelope"
     gap = "" if solver["status"] == "optimal" else f" (best bound {solver['best_bound']:,.1f}, gap {solver['gap']:.2%})"
+    how = f"plan: {solver['status']}{gap}, {solver['seconds']:.1f} s with {solver['name']}"
+    if summary.get("plan_mode") == "fixed":
+        broken = summary["rules_broken"]
+        how = ("plan: fixed by the scenario (not optimised); " +
+               (f"breaks: {'; '.join(broken)}" if broken else "it meets every siting rule"))
     lines = [
-        f"plan: {solver['status']}{gap}, {solver['seconds']:.1f} s with {solver['name']}",
+        how,
         (f"  centres: {summary['centres_open']} ({summary['enhanced_centres']} enhanced); "
         f"sessions a week: {summary['sessions_per_week']} ({summary['outreach_sessions']} as "
         f"outreach at {summary['outreach_venues']} venues)"),
@@ -495,7 +500,10 @@ def format_siting(summary: dict[str, Any], options: int, folder: Path) -> str:
         f"{summary['existing_buildings_closed']} closed"),
     ]
     standard = summary["walk_standard"]
-    if not standard["met"]:
+    if not standard["met"] and summary.get("plan_mode") == "fixed":
+        lines.append(f"  walk standard not met: {standard['children_reachable_missed']:,.0f} "
+                     "children whom a candidate building could reach are not reached by its centres")
+    elif not standard["met"]:
         extra = standard["outreach_sessions_to_meet"]
         lines.append(
             f"  walk standard not met: {standard['children_reachable_missed']:,.0f} children "

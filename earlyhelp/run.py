@@ -106,6 +106,29 @@ def siting_inputs_for(file: Path, scenario: Scenario, geography: Geography) -> A
         raise InputError(file, exc.problem, field=exc.field, expected=exc.expected) from None
 
 
+def scenario_plans(file: Path, scenario: Scenario, geography: Geography, *,
+                   progress: Progress | None = None) -> list[Any]:
+    """The scenario's plans, best first: the programme's (with ``siting.options``
+    alternatives), or the one plan a ``plan: {mode: fixed}`` scenario states."""
+    from optimise.siting import plan_fixed, plan_options
+
+    inputs = siting_inputs_for(file, scenario, geography)
+    if scenario.plan.mode == "fixed":
+        return [_stated(file, lambda: plan_fixed(inputs, scenario.plan))]
+    return plan_options(inputs, progress=progress)
+
+
+def _stated(file: Path, make: Callable[[], Any]) -> Any:
+    """A fixed plan, its bad site_ids refused as a line naming the scenario file."""
+    from geodata.errors import InputError
+    from optimise.errors import RuleError
+
+    try:
+        return make()
+    except RuleError as exc:
+        raise InputError(file, exc.problem, field=exc.field, expected=exc.expected) from None
+
+
 def simulate_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Executor | None = None,
                   progress: Progress | None = None, where: str | None = None) -> Any:
     """The scenario's replications of a year of cases through ``plan``."""
@@ -136,7 +159,6 @@ def run_scenario(file: Path, out: Path, options: RunOptions = RunOptions(), *,
     if it is not a folder this tool may replace)."""
     from earlyhelp.manifest import run_manifest
     from earlyhelp.results import write_run
-    from optimise.siting import plan_options
     from sim.runner import default_workers
 
     say = progress or (lambda _: None)
@@ -149,7 +171,7 @@ def run_scenario(file: Path, out: Path, options: RunOptions = RunOptions(), *,
         geography = scenario_geography(scenario, options)
     with _timed(seconds, "siting"):
         say("siting the centres, sessions, outreach and staff")
-        plans = plan_options(siting_inputs_for(file, scenario, geography), progress=progress)
+        plans = scenario_plans(file, scenario, geography, progress=progress)
     with _timed(seconds, "simulation"):
         run = simulate_plan(scenario, plans[0], workers=workers, executor=executor,
                             progress=progress, where=where)

@@ -1,6 +1,7 @@
 """The scenario file: one YAML file states a proposal or a variant, section by section.
 
-A scenario has a ``geography`` section (:class:`~geodata.config.GeodataConfig`), ``siting``
+A scenario has a ``geography`` section (:class:`~geodata.config.GeodataConfig`), ``plan``
+(optimised or fixed, :class:`~optimise.config.PlanConfig`), ``siting``
 (:class:`~optimise.config.SitingConfig`), ``staffing``, ``costs`` and ``simulation``
 (:class:`~sim.config.SimulationConfig`); each layer owns its
 section's fields, this module owns how they are put together. Every field omitted takes seed
@@ -34,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geodata.config import REPLACE_WHOLE_KEY, GeodataConfig, parameter_rows, sourced_field
 from geodata.errors import InputError
-from optimise.config import SitingConfig
+from optimise.config import PlanConfig, SitingConfig
 from optimise.costs import CostConfig
 from optimise.staffing import StaffingConfig
 from sim.config import SimulationConfig
@@ -69,6 +70,7 @@ class Scenario(BaseModel):
         ge=0,
     )
     geography: GeodataConfig = GeodataConfig()
+    plan: PlanConfig = PlanConfig()
     siting: SitingConfig = SitingConfig()
     staffing: StaffingConfig = StaffingConfig()
     costs: CostConfig = CostConfig()

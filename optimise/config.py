@@ -224,3 +224,37 @@ class SitingConfig(BaseModel):
     def parameter_table(self) -> list[dict[str, Any]]:
         """Every rule with its value, meaning and source."""
         return parameter_rows(self)
+
+
+#: A fixed plan's centres: every building of the 2015 estate, or the site_ids listed.
+ROLE_2015 = "role_2015"
+
+
+class PlanConfig(BaseModel):
+    """Whether the scenario's plan is optimised or stated (``plan:`` in a scenario file).
+
+    A fixed plan opens the buildings it names, runs ``siting.sessions_standard`` sessions a week
+    in each (``sessions_enhanced`` in those listed as enhanced) and is evaluated under the same
+    model as an optimised one: coverage, staff, cost and the simulation. The programme's rules
+    are not imposed on it; the summary says which it breaks.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Literal["optimise", "fixed"] = sourced_field(
+        "optimise",
+        "'optimise': the siting programme chooses the centres; 'fixed': the centres are the "
+        "buildings `centres` names (e.g. the 2015 service, to evaluate it under the same model).",
+        "Issue 13 (a fixed-plan baseline).",
+    )
+    centres: Literal["role_2015"] | tuple[str, ...] = sourced_field(
+        ROLE_2015,
+        "With mode 'fixed': 'role_2015' (every building of the 2015 estate, priced as the "
+        "cost model's calibrated 2015 service) or a list of site_ids.",
+        "Seed 003 section 3 (the 2015 estate); a list is the user's choice.",
+    )
+    enhanced: tuple[str, ...] = sourced_field(
+        (),
+        "With mode 'fixed': site_ids of the centres that run siting.sessions_enhanced sessions.",
+        "User choice.",
+    )

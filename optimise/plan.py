@@ -33,6 +33,8 @@ class SitingPlan:
     - ``reach``: per demand point, "centre", "outreach only" or "beyond".
     - ``staffing``, ``cost`` (a year), ``baseline`` (the 2015 service), ``bridge`` (2015 to plan).
     - ``solution``: the solver's tiers, statuses and model size.
+    - ``breaches``: for a plan the scenario states, the programme's rules it breaks (None for
+      an optimised plan).
     """
 
     inputs: SitingInputs
@@ -45,6 +47,8 @@ class SitingPlan:
     bridge: pd.DataFrame
     solution: SitingSolution
     sessions_to_meet_standard: pd.Series | None = None
+    #: For a plan the scenario states (not optimised): the programme's rules it breaks.
+    breaches: tuple[str, ...] | None = None
 
     @property
     def open_ids(self) -> list[str]:
@@ -102,6 +106,8 @@ class SitingPlan:
         staff = self.staffing.summary()
         siting = self.inputs.siting
         return {
+            "plan_mode": "optimised" if self.breaches is None else "fixed",
+            "rules_broken": None if self.breaches is None else list(self.breaches),
             "centres_open": int(opened.sum()),
             "enhanced_centres": int(cand["enhanced"].sum()),
             "sessions_per_week": int(cand["sessions_centre"].sum() + cand["sessions_outreach"].sum()),

@@ -18,13 +18,13 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from geodata.geography import Geography
-from optimise.config import SitingConfig
-from optimise.costs import CostConfig, CostModel, cost_model
+from optimise.config import ROLE_2015, PlanConfig, SitingConfig
+from optimise.costs import CostConfig, CostModel, budget_bridge, cost_model
 from optimise.diagnose import outreach_to_meet_standard
 from optimise.errors import InfeasiblePlan, RuleError
 from optimise.places import Places, centre_candidates, outreach_venues
 from optimise.plan import SitingPlan, build_plan
-from optimise.programme import Rules, SitingProblem, SitingSolution, group_points, solve_siting
+from optimise.programme import Rules, SitingProblem, SitingSolution, Tier, group_points, solve_siting
 from optimise.staffing import StaffingConfig
 
 #: Progress callback: called with a short description of the step that starts.
@@ -203,3 +203,81 @@ def plan_options(inputs: SitingInputs, progress: Progress | None = None) -> list
         plans.append(build_plan(inputs, solution))
     return plans
 
+
+
+#: The status of a plan the scenario states (no solver ran).
+FIXED = "fixed"
+
+
+def plan_fixed(inputs: SitingInputs, plan: PlanConfig) -> SitingPlan:
+    """The plan ``plan`` states, evaluated as an optimised one is: its centres run
+    ``sessions_standard`` sessions a week (``sessions_enhanced`` those listed as enhanced), no
+    outreach, staff shared by the allocation model, cost by the cost model. ``role_2015`` opens
+    the whole 2015 estate and prices it as the cost model's calibrated 2015 service (its
+    commissioned centres by their contracts), so it costs ``budget_2015_gbp`` exactly.
+    :func:`fixed_plan_breaches` says which of the programme's rules the plan breaks."""
+    cand = inputs.candidates.frame
+    geography = inputs.geography
+    if plan.centres == ROLE_2015:
+        opened = cand["role_2015"].notna().to_numpy()
+    else:
+        opened = _locks(geography, cand, plan.centres, "plan.centres")
+        if opened is None:
+            raise RuleError("plan.centres", "no buildings listed",
+                            "'role_2015' or a list of site_ids")
+    enhanced = _locks(geography, cand, plan.enhanced, "plan.enhanced")
+    enhanced = np.zeros(len(cand), bool) if enhanced is None else enhanced
+    if (enhanced & ~opened).any():
+        outside = cand.loc[enhanced & ~opened, "site_id"].tolist()
+        raise RuleError("plan.enhanced", f"{', '.join(map(repr, outside[:5]))} not among the "
+                        "plan's centres", "site_ids that plan.centres also opens")
+    solution = _stated_solution(inputs, opened, enhanced)
+    built = build_plan(inputs, solution)
+    if plan.centres == ROLE_2015:
+        built = replace(built, cost=built.baseline, bridge=budget_bridge(built.baseline, built.baseline))
+    return replace(built, breaches=tuple(fixed_plan_breaches(built)))
+
+
+def _stated_solution(inputs: SitingInputs, opened: np.ndarray, enhanced: np.ndarray) -> SitingSolution:
+    """A solution no solver found: the stated centres, each objective's value for them."""
+    problem = inputs.problem
+    reached = np.asarray((problem.centre_reach[:, opened].sum(axis=1) > 0)).ravel()
+    sessions = np.where(enhanced, inputs.siting.sessions_enhanced, inputs.siting.sessions_standard)
+    values = (("need_reached_by_centre", True, float(problem.need[reached].sum())),
+              ("existing_kept", True, float((opened & problem.candidate_existing).sum())),
+              ("cost_gbp", False, float(inputs.cost_model.centre_cost_gbp(
+                  inputs.candidates.frame["annual_cost_gbp"].to_numpy(float)[opened],
+                  sessions[opened]).sum())))
+    tiers = tuple(Tier(name, up, value, value, FIXED, 0.0) for name, up, value in values)
+    return SitingSolution(open=opened, enhanced=enhanced & opened,
+                          venues=np.zeros(len(inputs.venues.frame), bool), tiers=tiers,
+                          solver="none", model_rows=0, model_columns=0, model_nonzeros=0,
+                          points_before=len(problem.need), points_after=len(problem.need),
+                          seconds=0.0)
+
+
+def fixed_plan_breaches(plan: SitingPlan) -> list[str]:
+    """The programme's rules a stated plan breaks, each as a sentence with the numbers."""
+    inputs, rules = plan.inputs, plan.inputs.rules
+    cand = plan.candidates
+    opened = cand[cand["open"]]
+    breaches = []
+    if rules.centres is not None and len(opened) != rules.centres:
+        breaches.append(f"{len(opened)} centres where siting.centres asks {rules.centres}")
+    counts = opened.groupby("spa_id").size().reindex(list(inputs.problem.spa_names), fill_value=0)
+    limits = inputs.problem.spa_limits
+    outside = [f"{spa} has {n} (its band allows {lo}-{hi})" for (spa, n), (lo, hi)
+               in zip(counts.items(), limits) if not lo <= n <= hi]
+    if outside:
+        breaches.append(f"{len(outside)} SPAs outside their band's centre range: "
+                        f"{', '.join(outside[:5])}{' ...' if len(outside) > 5 else ''}")
+    per_district = opened[opened["enhanced"]].groupby("district").size()
+    districts = inputs.problem.district_names
+    wrong = [d for d in districts if per_district.get(d, 0) != rules.enhanced_per_district]
+    if wrong:
+        breaches.append(f"{len(wrong)} districts without exactly {rules.enhanced_per_district} "
+                        "enhanced centre(s)")
+    if rules.budget is not None and plan.cost.total_gbp > rules.budget + 0.5:
+        breaches.append(f"costs £{plan.cost.total_gbp - rules.budget:,.0f} more than the "
+                        f"£{rules.budget:,.0f} envelope")
+    return breaches

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from earlyhelp.scenario import load_scenario
-from earlyhelp.run import siting_inputs_for
+from earlyhelp.run import scenario_plans
 from geodata import build_geography
-from optimise.siting import plan_siting
+from geodata import seed003
 
 SCENARIOS = sorted(Path("scenarios").glob("*.yaml"))
 PROPOSAL = Path("scenarios/proposal-2016.yaml")
@@ -20,7 +20,7 @@ VARIANTS = [f for f in SCENARIOS if f != PROPOSAL]
 def test_the_consultation_variants_are_shipped():
     assert {f.stem for f in SCENARIOS} >= {
         "proposal-2016", "demand-plus-15", "budget-cut-10", "sessions-10-8", "keep-existing",
-        "fairness", "close-ormskirk", "vacancy-8", "walk-20"}
+        "fairness", "close-ormskirk", "vacancy-8", "walk-20", "current-estate-2015"}
 
 
 @pytest.mark.parametrize("file", SCENARIOS, ids=lambda f: f.stem)
@@ -59,14 +59,27 @@ def plans(cache_dir: Path) -> dict[str, object]:
     for file in SCENARIOS:
         scenario = load_scenario(file)
         geography = build_geography(scenario.geography, cache_dir=cache_dir)
-        out[file.stem] = plan_siting(siting_inputs_for(file, scenario, geography))
+        out[file.stem] = scenario_plans(file, scenario, geography)[0]
     return out
 
 
 @pytest.mark.slow
 def test_every_shipped_scenario_is_solved_to_proven_optimality(plans):
     for name, plan in plans.items():
-        assert plan.summary()["solver"]["status"] == "optimal", name
+        if name != "current-estate-2015":  # a fixed plan: no solver runs
+            assert plan.summary()["solver"]["status"] == "optimal", name
+
+
+@pytest.mark.slow
+def test_the_2015_service_is_its_132_buildings_750_fte_and_seed_budget(plans):
+    summary = plans["current-estate-2015"].summary()
+    assert summary["plan_mode"] == "fixed"
+    assert summary["centres_open"] == seed003.ESTATE_TOTAL == 132
+    assert summary["fte_total"] == seed003.FTE_2015 == 750
+    assert summary["annual_cost_gbp"] == pytest.approx(seed003.BUDGET_2015_GBP, abs=0.01)
+    assert summary["existing_buildings_closed"] == 0
+    assert summary["coverage_share"] > plans["proposal-2016"].summary()["coverage_share"]
+    assert summary["rules_broken"][0] == "132 centres where siting.centres asks 56"
 
 
 @pytest.mark.slow

@@ -147,3 +147,16 @@ def test_a_lock_on_a_building_that_is_not_a_candidate_names_the_file_and_field(
         f"earlyhelp: error: {scenario}, field 'siting.lock_open': 'NOPE-1' is not among the 187 "
         "candidate buildings (expected site_ids as in the geography's sites, e.g. from "
         "`earlyhelp geodata export`)\n")
+
+
+def test_a_fixed_plan_naming_a_building_that_is_not_a_candidate_names_the_file_and_field(
+        lancashire, cache_dir, tmp_path, capsys):
+    scenario = tmp_path / "fixed.yaml"
+    scenario.write_text(f"extends: {Path(PROPOSAL).resolve()}\n"
+                        "plan:\n  mode: fixed\n  centres: [NOPE-1]\n")
+    assert main(["optimise", str(scenario), "--out", str(tmp_path / "plan"), "--quiet",
+                 "--cache-dir", str(cache_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"earlyhelp: error: {scenario}, field 'plan.centres': 'NOPE-1' is not "
+                          "among the 187 candidate buildings")
+    assert not (tmp_path / "plan").exists()
