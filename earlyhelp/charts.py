@@ -52,3 +52,37 @@ def coverage_chart(
             source,
         )
     return fig
+
+
+def fte_chart(footprints: pd.DataFrame, *, source: str) -> Figure:
+    """Stacked horizontal bars: frontline, management and support FTE by footprint (largest at
+    the top), each bar labelled with its total. ``footprints`` is indexed by footprint with
+    columns ``fte_frontline``, ``fte_management``, ``fte_support``. The title states the
+    establishment and its frontline share."""
+    parts = ("fte_frontline", "fte_management", "fte_support")
+    labels = ("Frontline", "Management", "Delivery support")
+    table = footprints[list(parts)].astype(float)
+    table = table.loc[table.sum(axis=1).sort_values().index]
+    total = float(table.to_numpy().sum())
+    frontline = float(table["fte_frontline"].sum())
+    with style.house_style():
+        fig = Figure(figsize=(style.FULL_WIDTH_IN, 0.42 * len(table) + 1.1))
+        ax = fig.add_axes((0.27, 0.24, 0.6, 0.7))
+        left = pd.Series(0.0, index=table.index)
+        for part, label, colour, hatch in zip(parts, labels, style.CATEGORY_COLOURS,
+                                              style.HATCHES):
+            ax.barh(table.index, table[part], left=left, color=colour, hatch=hatch,
+                    edgecolor=style.INK, linewidth=0.5, label=label)
+            left += table[part]
+        for y, value in enumerate(left):
+            ax.text(value, y, f" {value:,.1f}", va="center", ha="left", fontsize=7,
+                    color=style.INK, clip_on=False)
+        ax.set_xlim(0, float(left.max()) * 1.15)
+        ax.set_xlabel("Full-time equivalent staff")
+        ax.tick_params(axis="y", length=0)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False,
+                  fontsize=7)
+        style.finish(fig, f"{total:,.0f} FTE, {frontline:,.1f} of them frontline "
+                     f"({frontline / total:.1%}); {table.index[-1]} has the most "
+                     f"({left.iloc[-1]:,.1f})", source)
+    return fig

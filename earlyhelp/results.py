@@ -15,19 +15,30 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from earlyhelp import style
+from earlyhelp.charts import coverage_chart, fte_chart
+from earlyhelp.maps import geography_footnote
+from earlyhelp.report import CHARTS, report_html
 from earlyhelp.scenario import Scenario
 from optimise.costs import cost_parameter_table
 from optimise.plan import SitingPlan
 from optimise.report import (
     budget_bridge_chart,
+    budget_bridge_figure,
     options_table,
     plan_layers,
     plan_map,
+    plan_map_figure,
     plan_table,
 )
 from sim.kpis import interval_table
 from sim.model import EVENTS
-from sim.report import district_report_html, district_report_table, waits_chart
+from sim.report import (
+    district_report_html,
+    district_report_table,
+    waits_by_footprint_figure,
+    waits_chart,
+)
 from sim.runner import SimulationRun
 from sim.summary import simulation_summary
 
@@ -123,9 +134,39 @@ def write_run(plans: list[SitingPlan], run: SimulationRun, scenario: Scenario, f
         for key in ("scenario", "scenario_digest"):
             summary[part].pop(key, None)
     written.append(_json(folder / "summary.json", summary))
+    charts = run_charts(plans[0], run, _folder(folder / "charts"))
+    written += charts
+    page = folder / "report.html"
     seconds = {**manifest.get("seconds", {}), "results": time.perf_counter() - began}
-    written.append(_json(folder / "manifest.json", {**manifest, "seconds": seconds}))
+    manifest = {**manifest, "seconds": seconds}
+    page.write_text(report_html(summary, scenario, manifest,
+                                [c.name for c in charts if c.suffix == ".png"]))
+    written += [page, _json(folder / "manifest.json", manifest)]
     return written
+
+
+def run_charts(plan: SitingPlan, run: SimulationRun, folder: Path) -> list[Path]:
+    """The cabinet-paper charts of a run, each as PNG (for the report) and PDF (for print),
+    in :data:`earlyhelp.report.CHARTS` order."""
+    config = run.inputs.config
+    coverage = plan.coverage_by("district").set_index("district")
+    figures = {
+        "plan_map": plan_map_figure(plan),
+        "coverage_by_district": coverage_chart(
+            coverage["share_children_by_centre"], coverage["children"],
+            limit_minutes=plan.inputs.geography.walk_standard_minutes,
+            reached="an open centre", source=geography_footnote(plan.inputs.geography)),
+        "budget_bridge": budget_bridge_figure(plan),
+        "fte_breakdown": fte_chart(
+            plan.staffing.footprints, source="Frontline FTE by the caseload allocation model "
+            "(seed 003 section 6: expected cases x case length / caseload, plus session time); "
+            "management and support by footprint. Staffing groups: seed 003 section 7."),
+        "waits_by_footprint": waits_by_footprint_figure(
+            interval_table(run.kpis, config.confidence), target_days=config.rag.wait_green_days,
+            confidence=config.confidence),
+    }
+    return [style.save(figures[name], folder / f"{name}.{kind}")
+            for name, _ in CHARTS for kind in ("png", "pdf")]
 
 
 def _folder(path: Path) -> Path:

@@ -428,8 +428,10 @@ def _marker_handle(marker: dict[str, object]) -> Line2D:
 
 def _map_footnote(plan: SitingPlan) -> str:
     solver = plan.summary()["solver"]
-    return (f"{geography_footnote(plan.inputs.geography)} Plan: the siting programme under the "
-            f"scenario's rules (seed 003 sections 6-9), {solver['status']} ({solver['name']}). "
+    how = ("fixed by the scenario (not optimised)" if plan.breaches is not None else
+           f"the siting programme under the scenario's rules (seed 003 sections 6-9), "
+           f"{solver['status']} ({solver['name']})")
+    return (f"{geography_footnote(plan.inputs.geography)} Plan: {how}. "
             "A home is reached by outreach only when a partner venue with outreach sessions is "
             "within the walk and no open centre is.")
 
