@@ -7,7 +7,6 @@ import json
 import math
 import os
 import sys
-import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -312,7 +311,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from sim.summary import simulation_summary
 
     scenario = prepared_scenario(args.scenario, replace(_run_options(args), options=1))
-    executor = _cluster(args.scheduler) if args.scheduler else None
+    executor = _executor(args)
     steps, geography = _scenario_start(args, scenario)
     steps("siting the centres and staff (the plan the cases run through)")
     (plan,) = scenario_plans(args.scenario, scenario, geography, progress=steps)
@@ -333,7 +332,7 @@ def _run(args: argparse.Namespace) -> int:
     if len(args.scenario) > 1:
         return _run_many(args)
     steps = Steps(quiet=args.quiet)
-    executor = _cluster(args.scheduler) if args.scheduler else None
+    executor = _executor(args)
     result = run_scenario(args.scenario[0], args.out, _run_options(args), progress=steps,
                           executor=executor, where=_where(args))
     steps.done()
@@ -355,7 +354,7 @@ def _run_many(args: argparse.Namespace) -> int:
     from earlyhelp.run import BATCH_TABLE, run_scenarios
 
     steps = Steps(quiet=args.quiet)
-    executor = _cluster(args.scheduler) if args.scheduler else None
+    executor = _executor(args)
     outcomes = run_scenarios(args.scenario, args.out, _run_options(args), jobs=args.jobs,
                              executor=executor, progress=steps)
     steps.done()
@@ -408,6 +407,11 @@ def _run_options(args: argparse.Namespace) -> Any:
                       options=getattr(args, "options", None),
                       time_limit=getattr(args, "time_limit", None), cache_dir=args.cache_dir,
                       use_cache=not args.no_cache)
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    """The Dask cluster's executor with ``--scheduler``, else None (this machine's processes)."""
+    return _cluster(args.scheduler) if args.scheduler else None
 
 
 def _where(args: argparse.Namespace) -> str | None:

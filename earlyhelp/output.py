@@ -221,7 +221,7 @@ def _recover(target: Path) -> None:
     old = _old_copy(target)
     if not _is_ours(old):  # absent, or not ours to touch
         return
-    if _has_marker(target):
+    if is_results_folder(target):
         _discard(old, target)  # the swap had finished; this is the copy it was removing
         return
     if os.path.lexists(target) and not _is_empty_folder(target):
@@ -268,10 +268,11 @@ def _old_copy(target: Path) -> Path:
 
 def _is_ours(path: Path) -> bool:
     """A real folder that earlyhelp wrote (it holds the marker) or an empty one."""
-    return _has_marker(path) or _is_empty_folder(path)
+    return is_results_folder(path) or _is_empty_folder(path)
 
 
-def _has_marker(path: Path) -> bool:
+def is_results_folder(path: Path) -> bool:
+    """A real folder holding :data:`MARKER`: results earlyhelp wrote."""
     return not path.is_symlink() and path.is_dir() and (path / MARKER).is_file()
 
 

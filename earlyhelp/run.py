@@ -21,7 +21,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from earlyhelp.output import OutputError, check_results_target, replacing_directory
+from earlyhelp.output import (
+    OutputError,
+    check_results_target,
+    is_results_folder,
+    replacing_directory,
+)
 from earlyhelp.scenario import Scenario, load_scenario, with_overrides
 from geodata import EarlyHelpError, Geography, build_geography
 from geodata.errors import one_line
@@ -93,17 +98,25 @@ def scenario_geography(scenario: Scenario, options: RunOptions) -> Geography:
                            use_cache=options.use_cache)
 
 
-def siting_inputs_for(file: Path, scenario: Scenario, geography: Geography) -> Any:
-    """The siting programme's inputs; a rule naming what the geography lacks is refused as a
-    line naming the scenario file."""
+@contextmanager
+def _naming(file: Path) -> Iterator[None]:
+    """A rule refused inside the block (a site_id the geography lacks, a band it cannot
+    form) becomes a line naming the scenario file and the field."""
     from geodata.errors import InputError
     from optimise.errors import RuleError
-    from optimise.siting import siting_inputs
 
     try:
-        return siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
+        yield
     except RuleError as exc:
         raise InputError(file, exc.problem, field=exc.field, expected=exc.expected) from None
+
+
+def siting_inputs_for(file: Path, scenario: Scenario, geography: Geography) -> Any:
+    """The siting programme's inputs, a refused rule naming the scenario file."""
+    from optimise.siting import siting_inputs
+
+    with _naming(file):
+        return siting_inputs(geography, scenario.siting, scenario.staffing, scenario.costs)
 
 
 def scenario_plans(file: Path, scenario: Scenario, geography: Geography, *,
@@ -114,19 +127,9 @@ def scenario_plans(file: Path, scenario: Scenario, geography: Geography, *,
 
     inputs = siting_inputs_for(file, scenario, geography)
     if scenario.plan.mode == "fixed":
-        return [_stated(file, lambda: plan_fixed(inputs, scenario.plan))]
+        with _naming(file):
+            return [plan_fixed(inputs, scenario.plan)]
     return plan_options(inputs, progress=progress)
-
-
-def _stated(file: Path, make: Callable[[], Any]) -> Any:
-    """A fixed plan, its bad site_ids refused as a line naming the scenario file."""
-    from geodata.errors import InputError
-    from optimise.errors import RuleError
-
-    try:
-        return make()
-    except RuleError as exc:
-        raise InputError(file, exc.problem, field=exc.field, expected=exc.expected) from None
 
 
 def simulate_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Executor | None = None,
@@ -233,7 +236,7 @@ def check_batch_parent(out: Path) -> None:
     if not out.is_dir() or out.is_symlink():
         raise OutputError(f"{out} is not a folder: choose a new folder for the scenarios' results")
     foreign = [p.name for p in out.iterdir()
-               if not p.name.startswith(".") and not (p.is_dir() and _is_results(p))
+               if not p.name.startswith(".") and not is_results_folder(p)
                and p.name != BATCH_TABLE]
     if foreign:
         raise OutputError(f"{out} holds files that earlyhelp did not write ({', '.join(foreign[:3])}): "
@@ -242,12 +245,6 @@ def check_batch_parent(out: Path) -> None:
 
 #: The table a batch writes beside the scenarios' folders.
 BATCH_TABLE = "runs.csv"
-
-
-def _is_results(folder: Path) -> bool:
-    from earlyhelp.output import MARKER
-
-    return (folder / MARKER).is_file()
 
 
 def _name_of(file: Path) -> str:

@@ -3,6 +3,7 @@ what a results file holds apart from the clock."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -136,3 +137,14 @@ def without_clock(value: Any) -> Any:
     if isinstance(value, list):
         return [without_clock(v) for v in value]
     return value
+
+
+def run_twice(argv: list[str], tmp_path: Path) -> tuple[Path, Path]:
+    """The command ``argv`` run twice into two new folders (each must succeed): for the
+    guarantee that the same inputs give the same files."""
+    from earlyhelp.cli import main
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second):
+        assert main([*argv, "--out", str(out)]) == 0
+    return first, second

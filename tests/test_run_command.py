@@ -11,7 +11,7 @@ import pytest
 from earlyhelp.cli import main
 from earlyhelp.manifest import run_manifest, sha256
 from earlyhelp.scenario import load_scenario, scenario_files
-from tests.fixtures import without_clock
+from tests.fixtures import run_twice, without_clock
 
 PROPOSAL = "scenarios/proposal-2016.yaml"
 
@@ -44,10 +44,8 @@ def test_an_input_file_the_scenario_names_is_in_the_manifest(tmp_path: Path):
 
 @pytest.mark.slow
 def test_run_writes_siting_simulation_summary_and_manifest_the_same_twice(tmp_path: Path, capsys):
-    first, second = tmp_path / "one", tmp_path / "two"
-    for out in (first, second):
-        assert main(["run", PROPOSAL, "--reps", "2", "--workers", "1", "--quiet",
-                     "--out", str(out)]) == 0
+    first, second = run_twice(["run", PROPOSAL, "--reps", "2", "--workers", "1", "--quiet"],
+                              tmp_path)
     printed = capsys.readouterr().out
     assert "centres: 56 (12 enhanced)" in printed and "wait for a lead professional" in printed
     for name in ("siting/plan.csv", "siting/plan_map.png", "siting/budget_bridge.png",

@@ -17,6 +17,7 @@ from optimise.siting import plan_siting, siting_inputs
 from sim.cases import model_inputs
 from sim.runner import run_simulation
 from sim.service import service_from_siting
+from tests.fixtures import run_twice
 
 pytestmark = pytest.mark.slow
 
@@ -79,10 +80,8 @@ def test_a_simulated_year_takes_about_10000_requests_and_gives_credible_measures
 
 
 def test_simulate_writes_the_folder_with_summary_and_kpis_the_same_twice(tmp_path: Path, capsys):
-    first, second = tmp_path / "one", tmp_path / "two"
-    for out in (first, second):
-        assert main(["simulate", PROPOSAL, "--reps", "3", "--workers", "1", "--quiet",
-                     "--out", str(out)]) == 0
+    first, second = run_twice(["simulate", PROPOSAL, "--reps", "3", "--workers", "1", "--quiet"],
+                              tmp_path)
     printed = capsys.readouterr().out
     assert "wait for a lead professional" in printed
     for name in ("summary.json", "kpis.csv", "kpis_intervals.csv", "district_report.csv",
