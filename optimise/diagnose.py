@@ -203,12 +203,15 @@ def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped,
     if name == "spa_limits":
         per_spa = np.zeros(problem.n_spas)
         np.add.at(per_spa, rows, -amounts * signs)
-        return "the SPA limits by need band: " + _by_spa(
-            problem, per_spa, "{:+.0f} centres beyond its band's range")
+        above, below = "its band's maximum", "its band's minimum"
+        shown = [f"{problem.spa_name(s)} {_count_against(per_spa[s], above, below)}"
+                 for s in _largest(per_spa)]
+        return "the SPA limits by need band: " + _listed(shown, per_spa, "SPAs")
     if name == "enhanced":
         per_district = np.zeros(problem.n_districts)
         np.add.at(per_district, rows, -amounts * signs)
-        shown = [f"{problem.district_name(d)} {per_district[d]:+.0f}"
+        shown = [f"{problem.district_name(d)} "
+                 f"{_count_against(per_district[d], 'the rule allows', 'the rule needs')}"
                  for d in np.flatnonzero(per_district)]
         return (f"the enhanced centres ({rules.enhanced_per_district} per district): "
                 + ", ".join(shown))
@@ -222,11 +225,27 @@ def _children_missing(grouped: Grouped, rows: NDArray[np.int64]) -> str:
 
 
 def _by_spa(problem: SitingProblem, amount: NDArray[np.float64], fmt: str) -> str:
+    shown = [f"{problem.spa_name(s)} {fmt.format(amount[s])}" for s in _largest(amount)]
+    return _listed(shown, amount, "SPAs")
+
+
+def _largest(amount: NDArray[np.float64], shown: int = 5) -> list[int]:
+    """The (at most ``shown``) non-zero entries, largest in size first."""
     order = np.argsort(-np.abs(amount), kind="stable")
-    shown = [f"{problem.spa_name(s)} {fmt.format(amount[s])}" for s in order[:5]
-             if abs(amount[s]) > 1e-6]
+    return [int(k) for k in order[:shown] if abs(amount[k]) > 1e-6]
+
+
+def _listed(shown: list[str], amount: NDArray[np.float64], noun: str) -> str:
     more = int((np.abs(amount) > 1e-6).sum()) - len(shown)
-    return ", ".join(shown) + (f" and {more} more SPAs" if more > 0 else "")
+    return ", ".join(shown) + (f" and {more} more {noun}" if more > 0 else "")
+
+
+def _count_against(amount: float, above: str, below: str) -> str:
+    """A signed count of centres in words, "1 centre more than ``above``" for +1 and
+    "2 centres fewer than ``below``" for -2: a bare sign reads as a typo."""
+    count = abs(round(amount))
+    noun = "centre" if count == 1 else "centres"
+    return f"{count} {noun} more than {above}" if amount > 0 else f"{count} {noun} fewer than {below}"
 
 
 def _mask(mask: NDArray[np.bool_] | None, n: int) -> NDArray[np.bool_]:

@@ -144,7 +144,7 @@ def test_too_few_centres_for_the_budget_says_fewer():
         "or the number of centres: 1 fewer than 2")
 
 
-def test_an_spa_maximum_in_the_way_shows_a_plus_sign():
+def test_an_spa_maximum_in_the_way_is_counted_in_words():
     # Burnley's two candidates each reach a point the standard requires, its band allows one
     problem = make_problem([[1, 0, 0], [0, 1, 0], [0, 0, 0]], [3, 2, 1], point_spa=[0, 0, 1],
                            candidate_spa=[0, 0, 1], spa_limits=[[0, 1], [0, 1]],
@@ -152,16 +152,23 @@ def test_an_spa_maximum_in_the_way_shows_a_plus_sign():
     assert refusal(problem, make_rules(centres=2, walk_standard="required")) == (
         "no plan meets the rules; any one of these would allow one: the walk standard: "
         "4 children would miss it (Burnley 4); or the SPA limits by need band: "
-        "Burnley +1 centres beyond its band's range")
+        "Burnley 1 centre more than its band's maximum")
 
 
-def test_an_spa_minimum_beyond_the_budget_shows_a_minus_sign():
+def test_an_spa_minimum_beyond_the_budget_is_counted_in_words():
     problem = make_problem([[1, 0], [0, 1]], [3, 2], candidate_cost=[10, 10],
                            spa_limits=[[2, 2], [0, 1]], **NAMES)
     assert refusal(problem, make_rules(budget=10.0)) == (
         "no plan meets the rules; any one of these would allow one: the budget: the cheapest "
         "plan under the other rules costs £10 more than the envelope of £10 (£0 of it fixed); "
-        "or the SPA limits by need band: Burnley -1 centres beyond its band's range")
+        "or the SPA limits by need band: Burnley 1 centre fewer than its band's minimum")
+
+
+def test_an_enhanced_centre_beyond_the_budget_is_counted_in_words():
+    problem = make_problem([[1, 0], [0, 1]], [3, 2], candidate_cost=[10, 10],
+                           candidate_district=[0, 1], n_districts=2, **NAMES)
+    assert refusal(problem, make_rules(budget=10.0, enhanced_per_district=1)).endswith(
+        "or the enhanced centres (1 per district): East 1 centre fewer than the rule needs")
 
 
 def test_rules_that_fail_only_together_are_relaxed_together():
