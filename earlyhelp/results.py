@@ -20,6 +20,7 @@ from earlyhelp.charts import coverage_chart, fte_chart
 from earlyhelp.maps import geography_footnote
 from earlyhelp.report import CHARTS, report_html
 from earlyhelp.scenario import Scenario
+from earlyhelp.webmap import write_webmap
 from optimise.costs import cost_parameter_table
 from optimise.plan import SitingPlan
 from optimise.report import (
@@ -121,8 +122,9 @@ def write_run(plans: list[SitingPlan], run: SimulationRun, scenario: Scenario, f
               manifest: dict[str, Any]) -> list[Path]:
     """One scenario end to end in ``folder``: the siting run's files in ``siting/``, the
     simulation's in ``simulation/``, and at the top ``summary.json`` (both summaries, under
-    ``siting`` and ``simulation``) and ``manifest.json`` (what made them, with the seconds
-    writing took added)."""
+    ``siting`` and ``simulation``), ``map.html`` (the interactive map of the plan,
+    :mod:`earlyhelp.webmap`), ``report.html`` (linking the charts and the map) and
+    ``manifest.json`` (what made them, with the seconds writing took added)."""
     began = time.perf_counter()
     written = write_siting(plans, scenario, _folder(folder / "siting"))
     written += write_simulation(run, scenario, _folder(folder / "simulation"), plan=plans[0])
@@ -136,11 +138,12 @@ def write_run(plans: list[SitingPlan], run: SimulationRun, scenario: Scenario, f
     written.append(_json(folder / "summary.json", summary))
     charts = run_charts(plans[0], run, _folder(folder / "charts"))
     written += charts
+    written.append(write_webmap(plans[0], folder / "map.html"))
     page = folder / "report.html"
     seconds = {**manifest.get("seconds", {}), "results": time.perf_counter() - began}
     manifest = {**manifest, "seconds": seconds}
     page.write_text(report_html(summary, scenario, manifest,
-                                [c.name for c in charts if c.suffix == ".png"]))
+                                [c.name for c in charts if c.suffix == ".png"], webmap="map.html"))
     written += [page, _json(folder / "manifest.json", manifest)]
     return written
 

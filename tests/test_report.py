@@ -46,11 +46,11 @@ def _simulation() -> dict:
     return out
 
 
-def _page(scenario: Scenario, siting: dict | None = None) -> str:
+def _page(scenario: Scenario, siting: dict | None = None, webmap: str | None = None) -> str:
     summary = {"scenario": scenario.name, "siting": siting or _siting(),
                "simulation": _simulation()}
     return report_html(summary, scenario, {"seed": 0, "packages": {"numpy": "2.0"}},
-                       [f"{name}.png" for name, _ in CHARTS])
+                       [f"{name}.png" for name, _ in CHARTS], webmap=webmap)
 
 
 def test_the_page_states_the_headline_figures_with_their_intervals():
@@ -61,6 +61,14 @@ def test_the_page_states_the_headline_figures_with_their_intervals():
         assert text in page, text
     assert page.count("<img ") == len(CHARTS)
     assert "Nothing: this is the proposal as seed 003 states it." in page
+
+
+def test_the_page_links_the_interactive_map_and_says_what_it_is():
+    page = _page(Scenario(name="proposal-2016"), webmap="map.html")
+    link = page.split("<h2>Charts</h2>")[1].split("<figure>")[0]
+    assert '<a href="map.html">' in link
+    assert "one layer per footprint" in link and "catchments" in link
+    assert 'href="map.html"' not in _page(Scenario(name="proposal-2016"))
 
 
 def test_what_a_variant_changes_is_listed_against_the_proposal():
@@ -142,3 +150,4 @@ def test_in_a_browser_every_chart_loads_and_the_headline_figures_are_seen(tmp_pa
     assert "The plan is proven optimal" in seen
     for name, _ in CHARTS:
         assert (out / "charts" / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "Open the interactive map" in seen and (out / "map.html").is_file()

@@ -51,7 +51,7 @@ def test_run_writes_siting_simulation_summary_and_manifest_the_same_twice(tmp_pa
     for name in ("siting/plan.csv", "siting/plan_map.png", "siting/budget_bridge.png",
                  "simulation/kpis_intervals.csv", "simulation/waits_by_footprint.png",
                  "simulation/district_report.html", "summary.json", "manifest.json",
-                 "report.html", "charts/plan_map.png", "charts/fte_breakdown.pdf",
+                 "report.html", "map.html", "charts/plan_map.png", "charts/fte_breakdown.pdf",
                  "charts/coverage_by_district.png", "charts/waits_by_footprint.pdf"):
         assert (first / name).is_file(), name
     summary = json.loads((first / "summary.json").read_text())
@@ -63,7 +63,7 @@ def test_run_writes_siting_simulation_summary_and_manifest_the_same_twice(tmp_pa
     assert set(manifest["seconds"]) == {"geography", "siting", "simulation", "results"}
     assert manifest["scenario"]["digest"] == summary["scenario_digest"]
     for name in ("summary.json", "siting/plan.csv", "simulation/kpis.csv",
-                 "charts/budget_bridge.png", "charts/fte_breakdown.png"):
+                 "charts/budget_bridge.png", "charts/fte_breakdown.png", "map.html"):
         one, two = (first / name).read_bytes(), (second / name).read_bytes()
         if name == "summary.json":  # the solver's and the simulation's seconds differ
             one, two = (without_clock(json.loads(x)) for x in (one, two))
