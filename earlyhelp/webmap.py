@@ -361,7 +361,6 @@ def _marker(kind: str, lat: float, lon: float, tooltip: str, popup: str) -> foli
 
 
 def _place_popup(place: Any) -> str:
-    limit = "walk"
     if place.kind == "venue":
         rows = [("Id", place.site_id), ("Building", _words(place.site_type)),
                 ("2015 role", _words(place.role_2015) or "none"),
@@ -369,7 +368,7 @@ def _place_popup(place: Any) -> str:
                 ("Run by", f"{place.centre_name} ({place.centre_site_id})"
                  if isinstance(place.centre_site_id, str) else "no centre"),
                 ("SPA", place.spa_id),
-                (f"Children 0-19 within the {limit}", f"{place.children_within_walk:,.0f}")]
+                ("Children 0-19 within the walk", f"{place.children_within_walk:,.0f}")]
         return _popup(str(place.name), "Outreach venue (partner building)", rows)
     role = "Enhanced centre" if place.kind == "enhanced" else "Standard centre"
     fte = place.spa_fte_frontline
@@ -380,7 +379,7 @@ def _place_popup(place: Any) -> str:
             ("Sessions a week", f"{place.sessions_centre + place.sessions_outreach:.0f} "
              f"({place.sessions_centre:.0f} here, {place.sessions_outreach:.0f} as outreach)"),
             (f"Frontline FTE of its SPA ({place.spa_id})", share),
-            (f"Children 0-19 within the {limit}", f"{place.children_within_walk:,.0f}")]
+            ("Children 0-19 within the walk", f"{place.children_within_walk:,.0f}")]
     return _popup(str(place.name), role, rows)
 
 
