@@ -100,10 +100,18 @@ class SitingConfig(BaseModel):
     )
     enhanced_per_district: int = sourced_field(
         ENHANCED_CENTRES_PER_DISTRICT,
-        "Centres per district that offer the enhanced number of sessions.",
+        "Centres per district (per footprint with enhanced_area 'footprint') that offer the "
+        "enhanced number of sessions.",
         "Seed 003 section 9: 'one identified neighbourhood centre in each district area will "
         "provide an enhanced level of access'.",
         ge=0,
+    )
+    enhanced_area: Literal["district", "footprint"] = sourced_field(
+        "district",
+        "Where enhanced_per_district counts: that many enhanced centres in each of the 12 "
+        "districts, or in each of the 5 footprints (with siting.centres 5, one hub per "
+        "footprint, as seed 004's county chose: 'five, district based, Early Help Hubs').",
+        "Seed 003 section 9 (per district); seed 004 section 8 for 'footprint'.",
     )
     sessions_enhanced: int = sourced_field(
         SESSIONS_ENHANCED,
@@ -119,10 +127,18 @@ class SitingConfig(BaseModel):
     )
     outreach_venues: VenueSet = sourced_field(
         "schools_and_buildings",
-        "Where a centre may deliver outreach sessions, always in its own SPA: the 2015 partner "
-        "schools, council buildings that are not centres, both, or nowhere.",
+        "Where a centre may deliver outreach sessions (within its outreach_area): the 2015 "
+        "partner schools, council buildings that are not centres, both, or nowhere.",
         "Seed 003 section 9: sessions offered 'either through the neighbourhood centres or "
         "through outreach and detached delivery', including in schools.",
+    )
+    outreach_area: Literal["spa", "footprint"] = sourced_field(
+        "spa",
+        "How far a centre's outreach goes: to venues of its own SPA, or of its whole footprint "
+        "(a hub that runs sessions across its footprint). Either way, a venue's sessions count "
+        "as staff time in the SPA where they are delivered.",
+        "Seed 003 section 9 (neighbourhood centres serve their SPA); seed 004 section 8 "
+        "(district hubs with outreach) for 'footprint'.",
     )
     min_home_share: float = sourced_field(
         0.5,
@@ -132,6 +148,15 @@ class SitingConfig(BaseModel):
         "it open most of the week (3 of 7 and 6 of 12 sessions may go out).",
         ge=0,
         le=1,
+    )
+    max_home_sessions: int | None = sourced_field(
+        None,
+        "Most sessions a week a centre runs in its own building; the rest of its sessions go "
+        "out, one to each venue it uses in its outreach_area. null: no most (outreach sessions "
+        "no venue needs stay at home).",
+        "Assumption, for hubs: a building's rooms have so many session slots a week; seed 003's "
+        "7 and 12 fit any building, so the proposal sets none.",
+        ge=0,
     )
     walk_standard: Literal["required", "objective"] = sourced_field(
         "objective",

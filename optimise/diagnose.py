@@ -21,8 +21,8 @@ from optimise.programme import Grouped, Rules, SitingProblem, build_model
 from optimise.solve import INFEASIBLE, choose_solver, solve_mip
 
 #: Rules the elastic search relaxes, in the order the diagnosis lists them.
-RELAXABLE = ("coverage_target", "budget", "walk_standard", "outreach", "centres", "spa_limits",
-             "enhanced")
+RELAXABLE = ("coverage_target", "budget", "walk_standard", "outreach", "least_outreach",
+             "centres", "spa_limits", "enhanced")
 
 
 def arithmetic_problems(problem: SitingProblem, rules: Rules) -> list[str]:
@@ -38,7 +38,8 @@ def arithmetic_problems(problem: SitingProblem, rules: Rules) -> list[str]:
                          f"asks for {rules.centres}")
         needed = problem.n_districts * rules.enhanced_per_district
         if needed > rules.centres:
-            found.append(f"{problem.n_districts} districts with {rules.enhanced_per_district} "
+            found.append(f"{problem.n_districts} {rules.enhanced_area}s with "
+                         f"{rules.enhanced_per_district} "
                          f"enhanced centre(s) each need {needed} centres but the scenario allows "
                          f"{rules.centres}")
     closed = _mask(rules.lock_closed, problem.n_candidates)
@@ -58,7 +59,8 @@ def arithmetic_problems(problem: SitingProblem, rules: Rules) -> list[str]:
                      f"{rules.centres} centres")
     in_district = np.bincount(problem.candidate_district[~closed], minlength=problem.n_districts)
     for d in np.flatnonzero(in_district < rules.enhanced_per_district):
-        found.append(f"district {problem.district_name(d)} needs {rules.enhanced_per_district} "
+        found.append(f"{rules.enhanced_area} {problem.district_name(d)} needs "
+                     f"{rules.enhanced_per_district} "
                      f"enhanced centre(s) but has {in_district[d]} candidate buildings")
     return found
 
@@ -147,17 +149,17 @@ def elastic_breaches(problem: SitingProblem, rules: Rules, grouped: Grouped,
 
 def outreach_to_meet_standard(problem: SitingProblem, rules: Rules,
                               grouped: Grouped) -> NDArray[np.float64] | None:
-    """Outreach sessions a week each SPA would need beyond its centres' allowance for every
-    child some place can reach to be reached, the other rules kept (None: no number of
-    sessions would do it)."""
+    """Outreach sessions a week each outreach area (SPA, or a hub's footprint) would need
+    beyond its centres' allowance for every child some place can reach to be reached, the
+    other rules kept (None: no number of sessions would do it)."""
     found = elastic_breaches(problem, replace(rules, walk_standard="required"), grouped,
                              ("outreach",))
     if found is None:
         return None
-    per_spa = np.zeros(problem.n_spas)
+    per_area = np.zeros(problem.outreach_areas[2])
     for row, _, value in found.get("outreach", []):
-        per_spa[row] += round(value)
-    return per_spa
+        per_area[row] += round(value)
+    return per_area
 
 
 def _price(name: str, grouped: Grouped, rows: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -187,10 +189,18 @@ def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped,
         return (f"the walk standard: {_children_missing(grouped, rows)} would miss it ("
                 + _by_spa(problem, per_spa, unit) + ")")
     if name == "outreach":
-        per_spa = np.zeros(problem.n_spas)
-        per_spa[rows] = amounts
+        per_area = np.zeros(problem.outreach_areas[2])
+        per_area[rows] = amounts
+        shown = [f"{problem.area_name(a)} {per_area[a]:.0f}" for a in _largest(per_area)]
         return (f"outreach: {amounts.sum():.0f} more outreach sessions a week would reach every "
-                f"child within the walk limit ({_by_spa(problem, per_spa, '{:.0f}')})")
+                f"child within the walk limit ({_listed(shown, per_area, _area_noun(problem))})")
+    if name == "least_outreach":
+        per_area = np.zeros(problem.outreach_areas[2])
+        per_area[rows] = amounts
+        shown = [f"{problem.area_name(a)} {per_area[a]:.0f}" for a in _largest(per_area)]
+        return (f"the most sessions at home: {amounts.sum():.0f} more outreach venues would be "
+                f"needed for the sessions the centres may not run at home "
+                f"({_listed(shown, per_area, _area_noun(problem))})")
     if name == "coverage_target":
         total = float(problem.need.sum())
         reachable = rules.coverage_target - amounts.sum() / total
@@ -213,7 +223,7 @@ def _describe(name: str, problem: SitingProblem, rules: Rules, grouped: Grouped,
         shown = [f"{problem.district_name(d)} "
                  f"{_count_against(per_district[d], 'the rule allows', 'the rule needs')}"
                  for d in np.flatnonzero(per_district)]
-        return (f"the enhanced centres ({rules.enhanced_per_district} per district): "
+        return (f"the enhanced centres ({rules.enhanced_per_district} per {rules.enhanced_area}): "
                 + ", ".join(shown))
     return f"{name}: breached by {amounts.sum():g}"
 
@@ -227,6 +237,10 @@ def _children_missing(grouped: Grouped, rows: NDArray[np.int64]) -> str:
 def _by_spa(problem: SitingProblem, amount: NDArray[np.float64], fmt: str) -> str:
     shown = [f"{problem.spa_name(s)} {fmt.format(amount[s])}" for s in _largest(amount)]
     return _listed(shown, amount, "SPAs")
+
+
+def _area_noun(problem: SitingProblem) -> str:
+    return "SPAs" if problem.candidate_area is None else "areas"
 
 
 def _largest(amount: NDArray[np.float64], shown: int = 5) -> list[int]:

@@ -200,7 +200,9 @@ def build_plan(inputs: SitingInputs, solution: SitingSolution) -> SitingPlan:
                         np.where(solution.open, siting.sessions_standard, 0))
     allowance = np.where(solution.enhanced, inputs.rules.outreach_enhanced,
                          np.where(solution.open, inputs.rules.outreach_standard, 0))
-    venues, sent = _venues_to_centres(inputs.venues.frame[solution.venues], cand, allowance)
+    candidate_area, venue_area, _ = inputs.problem.outreach_areas
+    venues, sent = _venues_to_centres(inputs.venues.frame[solution.venues], cand, allowance,
+                                      venue_area[solution.venues], candidate_area)
     cand["sessions_outreach"] = sent
     cand["sessions_centre"] = sessions - sent
 
@@ -212,7 +214,7 @@ def build_plan(inputs: SitingInputs, solution: SitingSolution) -> SitingPlan:
     cand["closure_reason"] = _closure_reasons(inputs, cand, venues, by_centre)
 
     spas = geography.spas.set_index("spa_id")
-    sessions_by_spa = pd.Series(sessions, index=cand["spa_id"]).groupby(level=0).sum()
+    sessions_by_spa = delivered_sessions(cand, venues)
     staff = staffing_plan(spas["need"], sessions_by_spa, spas["footprint"], inputs.staffing)
     model = inputs.cost_model
     cost = plan_cost(model, fte_frontline=staff.fte_frontline, fte_management=staff.fte_management,
@@ -224,17 +226,28 @@ def build_plan(inputs: SitingInputs, solution: SitingSolution) -> SitingPlan:
                       budget_bridge(baseline, cost), solution)
 
 
-def _venues_to_centres(venues: pd.DataFrame, cand: pd.DataFrame,
-                       allowance: NDArray[np.int64]) -> tuple[pd.DataFrame, NDArray[np.int64]]:
-    """Each venue used gets one session from the nearest open centre of its SPA that still has
-    outreach sessions to give (the programme guarantees there is one); returns the venues with
-    ``sessions_outreach`` and ``centre_site_id``, and the sessions each candidate sends."""
+def delivered_sessions(cand: pd.DataFrame, venues: pd.DataFrame) -> pd.Series:
+    """Weekly sessions by the SPA where they are delivered (``spa_id``): each centre's home
+    sessions in its SPA, each venue's in the venue's (a hub's outreach is staff time where the
+    families are, not at the hub)."""
+    home = pd.Series(cand["sessions_centre"].to_numpy(), index=cand["spa_id"].to_numpy())
+    away = pd.Series(venues["sessions_outreach"].to_numpy(), index=venues["spa_id"].to_numpy())
+    return pd.concat([home, away]).groupby(level=0).sum()
+
+
+def _venues_to_centres(venues: pd.DataFrame, cand: pd.DataFrame, allowance: NDArray[np.int64],
+                       venue_area: NDArray[np.int64], candidate_area: NDArray[np.int64]
+                       ) -> tuple[pd.DataFrame, NDArray[np.int64]]:
+    """Each venue used gets one session from the nearest open centre of its outreach area (its
+    SPA, or a hub's footprint) that still has outreach sessions to give (the programme
+    guarantees there is one); returns the venues with ``sessions_outreach`` and
+    ``centre_site_id``, and the sessions each candidate sends."""
     venues = venues.reset_index(drop=True).copy()
     left = np.asarray(allowance, dtype=np.int64).copy()
     centre_of = np.full(len(venues), -1, dtype=np.int64)
     xy = cand[["x", "y"]].to_numpy(float)
-    for v, (spa, x, y) in enumerate(venues[["spa_id", "x", "y"]].itertuples(index=False)):
-        able = np.flatnonzero((cand["spa_id"].to_numpy() == spa) & (left > 0))
+    for v, (area, x, y) in enumerate(zip(venue_area, venues["x"], venues["y"], strict=True)):
+        able = np.flatnonzero((candidate_area == area) & (left > 0))
         if len(able):
             nearest = able[np.argmin(np.hypot(xy[able, 0] - x, xy[able, 1] - y))]
             centre_of[v] = nearest

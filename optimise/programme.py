@@ -11,7 +11,12 @@ fairness objective one more column ``t`` (the worst SPA's share). The rules, one
     enhanced       e_j <= y_j;  sum_{j in d} e_j = k                (k per district)
     outreach       sum_{v in s} w_v <= sum_{j in s} (a y_j + b e_j) (a, a + b: the sessions a
                                                                      standard, an enhanced centre
-                                                                     may send out)
+                                                                     may send out; s an SPA, or
+                                                                     an outreach area: a hub's
+                                                                     footprint)
+    least outreach sum_{v in s} w_v >= sum_{j in s} (c y_j + d e_j) (c, c + d: the sessions a
+                                                                     centre may not run at home,
+                                                                     with a most at home; hubs)
     one role       w_v + y_j(v) <= 1                                (a building is a centre or a
                                                                      venue)
     reach          z_g <= sum_{j in N(g)} y_j
@@ -85,7 +90,10 @@ class SitingProblem:
     ``candidate_district``), ``spa_limits`` holds the fewest and most centres of each SPA.
     Costs are pounds a year: ``candidate_cost`` if the candidate opens as a standard centre
     (building and sessions), ``enhanced_cost`` more if it is enhanced, ``venue_cost`` per venue
-    used, ``fixed_cost`` whatever the plan (staff).
+    used, ``fixed_cost`` whatever the plan (staff). ``candidate_district`` numbers the areas the
+    enhanced rule counts in (districts, or footprints for hubs). ``candidate_area`` and
+    ``venue_area`` number the outreach areas, within which venues share the outreach sessions of
+    the centres (None: the SPA, ``candidate_spa`` and ``venue_spa``).
     """
 
     centre_reach: csr_matrix
@@ -111,6 +119,22 @@ class SitingProblem:
     walk_minutes: NDArray[np.float64] | None = None
     unit_children: NDArray[np.float64] | None = None
     walk_horizon: float = 60.0
+    candidate_area: NDArray[np.int64] | None = None
+    venue_area: NDArray[np.int64] | None = None
+    area_names: tuple[str, ...] = ()
+
+    @property
+    def outreach_areas(self) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
+        """Each candidate's and each venue's outreach area, and how many areas there are."""
+        if self.candidate_area is None or self.venue_area is None:
+            return self.candidate_spa, self.venue_spa, self.n_spas
+        return self.candidate_area, self.venue_area, max(len(self.area_names), int(
+            max(self.candidate_area.max(initial=-1), self.venue_area.max(initial=-1))) + 1)
+
+    def area_name(self, a: int) -> str:
+        if self.candidate_area is None:
+            return self.spa_name(a)
+        return self.area_names[a] if self.area_names else f"area {a}"
 
     @property
     def n_candidates(self) -> int:
@@ -136,7 +160,10 @@ class Rules:
     """The rules of one run, read from a scenario's ``siting`` section (plain values).
 
     ``outreach_standard`` and ``outreach_enhanced`` are the sessions a standard and an enhanced
-    centre may send out; ``lock_open`` and ``lock_closed`` are masks over the candidates.
+    centre may send out; ``lock_open`` and ``lock_closed`` are masks over the candidates;
+    ``enhanced_area`` names what ``candidate_district`` numbers (for messages);
+    ``outreach_least_standard`` and ``outreach_least_enhanced`` are the sessions a standard and
+    an enhanced centre must send out (more than the most it may run at home; 0: none).
     """
 
     centres: int | None
@@ -154,6 +181,9 @@ class Rules:
     time_limit: float | None = None
     mip_gap: float = 0.0
     solver: str | None = None
+    enhanced_area: str = "district"
+    outreach_least_standard: int = 0
+    outreach_least_enhanced: int = 0
 
 
 @dataclass(frozen=True)
@@ -297,7 +327,7 @@ def dominated_venues(problem: SitingProblem, grouped: Grouped) -> NDArray[np.boo
     these columns are fixed at 0 (ties between identical venues: the later is dropped)."""
     return dominated_columns(
         grouped.venue_reach,
-        lambda a, b: ((problem.venue_spa[a] == problem.venue_spa[b])
+        lambda a, b: ((problem.outreach_areas[1][a] == problem.outreach_areas[1][b])
                       & (problem.venue_candidate[b] < 0)
                       & (problem.venue_cost[b] <= problem.venue_cost[a])))
 
@@ -351,13 +381,33 @@ def enhanced_rows(layout: Layout, problem: SitingProblem, per_district: int) -> 
 
 
 def outreach_rows(layout: Layout, problem: SitingProblem, rules: Rules) -> Rows:
-    """``sum_{v in s} w_v - sum_{j in s} (a y_j + b e_j) <= 0`` for every SPA: venues used
-    within the sessions its centres may send out."""
-    by_spa = _one_hot(problem.candidate_spa, problem.n_spas)
-    matrix = (_place(layout, layout.w, _one_hot(problem.venue_spa, problem.n_spas))
-              - rules.outreach_standard * _place(layout, layout.y, by_spa)
-              - (rules.outreach_enhanced - rules.outreach_standard) * _place(layout, layout.e, by_spa))
-    return Rows(csr_matrix(matrix), np.full(problem.n_spas, -np.inf), np.zeros(problem.n_spas))
+    """``sum_{v in s} w_v - sum_{j in s} (a y_j + b e_j) <= 0`` for every outreach area s (an
+    SPA unless the problem names areas): venues used within the sessions its centres may send
+    out."""
+    matrix = _venues_less_sessions(layout, problem, rules.outreach_standard,
+                                   rules.outreach_enhanced)
+    return Rows(matrix, np.full(matrix.shape[0], -np.inf), np.zeros(matrix.shape[0]))
+
+
+def least_outreach_rows(layout: Layout, problem: SitingProblem, rules: Rules) -> Rows:
+    """``sum_{v in s} w_v - sum_{j in s} (c y_j + d e_j) >= 0`` for every outreach area: the
+    sessions a centre may not keep at home each go to a venue (no rows when there are none)."""
+    if not (rules.outreach_least_standard or rules.outreach_least_enhanced):
+        return _no_rows(layout)
+    matrix = _venues_less_sessions(layout, problem, rules.outreach_least_standard,
+                                   rules.outreach_least_enhanced)
+    return Rows(matrix, np.zeros(matrix.shape[0]), np.full(matrix.shape[0], np.inf))
+
+
+def _venues_less_sessions(layout: Layout, problem: SitingProblem, standard: int,
+                          enhanced: int) -> csr_matrix:
+    """Per outreach area: venues used less ``standard`` a centre and ``enhanced`` an enhanced
+    centre."""
+    candidate_area, venue_area, n = problem.outreach_areas
+    by_area = _one_hot(candidate_area, n)
+    return csr_matrix(_place(layout, layout.w, _one_hot(venue_area, n))
+                      - standard * _place(layout, layout.y, by_area)
+                      - (enhanced - standard) * _place(layout, layout.e, by_area))
 
 
 def one_role_rows(layout: Layout, problem: SitingProblem) -> Rows:
@@ -465,6 +515,7 @@ def rule_rows(layout: Layout, problem: SitingProblem, grouped: Grouped,
         "enhanced_link": enhanced_link_rows(layout),
         "enhanced": enhanced_rows(layout, problem, rules.enhanced_per_district),
         "outreach": outreach_rows(layout, problem, rules),
+        "least_outreach": least_outreach_rows(layout, problem, rules),
         "one_role": one_role_rows(layout, problem),
         "reach": reach_rows(layout, grouped),
         "walk_standard": standard_rows(layout, grouped),
@@ -494,7 +545,8 @@ def column_bounds(layout: Layout, problem: SitingProblem, rules: Rules,
         shut = np.zeros(layout.n_venues, dtype=bool)
         shut[is_candidate] = closed[problem.venue_candidate[is_candidate]]
         upper[layout.w][shut] = 0.0
-    if grouped is not None:
+    # a dominated venue only adds cost, unless sessions must go out: then it may be needed
+    if grouped is not None and not (rules.outreach_least_standard or rules.outreach_least_enhanced):
         upper[layout.w][dominated_venues(problem, grouped)] = 0.0
     integer = np.zeros(layout.n_columns, dtype=bool)
     integer[: layout.w.stop] = True
@@ -659,9 +711,11 @@ class _FirstTier:
 
 def _centres_first(order: list[tuple[str, NDArray[np.float64], bool]], rules: Rules) -> bool:
     """Whether the first tier is need reached by a centre, later tiers follow, and venues
-    play no part in it (a required walk standard makes them part of every plan's rules)."""
+    play no part in it (a required walk standard, or sessions that must go out, makes them
+    part of every plan's rules)."""
     return (order[0][0] == "need_reached_by_centre" and len(order) > 1
-            and rules.walk_standard != "required")
+            and rules.walk_standard != "required"
+            and not (rules.outreach_least_standard or rules.outreach_least_enhanced))
 
 
 def centres_only(problem: SitingProblem) -> SitingProblem:
@@ -673,7 +727,8 @@ def centres_only(problem: SitingProblem) -> SitingProblem:
     n_points = problem.centre_reach.shape[0]
     return replace(problem, venue_reach=csr_matrix((n_points, 0), dtype=bool),
                    venue_spa=np.zeros(0, dtype=np.int64),
-                   venue_candidate=np.zeros(0, dtype=np.int64), venue_cost=np.zeros(0))
+                   venue_candidate=np.zeros(0, dtype=np.int64), venue_cost=np.zeros(0),
+                   venue_area=None if problem.venue_area is None else np.zeros(0, dtype=np.int64))
 
 
 def _solve_on_centres(problem: SitingProblem, rules: Rules, exclude: tuple[NDArray, ...],
@@ -861,6 +916,11 @@ def _check_shapes(problem: SitingProblem, rules: Rules) -> None:
         "venue_candidate": (len(problem.venue_candidate), problem.n_venues),
         "venue_cost": (len(problem.venue_cost), problem.n_venues),
     }
+    if (problem.candidate_area is None) != (problem.venue_area is None):
+        raise ValueError("SitingProblem: candidate_area and venue_area go together")
+    if problem.candidate_area is not None:
+        expected["candidate_area"] = (len(problem.candidate_area), n_candidates)
+        expected["venue_area"] = (len(problem.venue_area), problem.n_venues)
     for lock in ("lock_open", "lock_closed"):
         mask = getattr(rules, lock)
         if mask is not None:

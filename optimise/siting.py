@@ -77,7 +77,14 @@ def siting_inputs(geography: Geography, siting: SitingConfig, staffing: Staffing
     bands = siting_bands(geography.spas, siting)
     spa_ids = geography.spas["spa_id"].to_numpy()
     spa_index = pd.Series(np.arange(len(spa_ids)), index=spa_ids)
-    districts = np.sort(geography.spas["district"].unique())
+    footprint_of = geography.spas.set_index("spa_id")["footprint"]
+    footprints = np.sort(footprint_of.unique())
+    footprint_index = pd.Series(np.arange(len(footprints)), index=footprints)
+    if siting.enhanced_area == "footprint":
+        districts, enhanced_area = footprints, footprint_of.reindex(candidates.frame["spa_id"])
+    else:
+        districts, enhanced_area = (np.sort(geography.spas["district"].unique()),
+                                    candidates.frame["district"])
     district_index = pd.Series(np.arange(len(districts)), index=districts)
     limits = siting.access_points.as_dict()
     spa_limits = np.array([limits[b] for b in bands.reindex(spa_ids)], dtype=np.int64)
@@ -87,13 +94,14 @@ def siting_inputs(geography: Geography, siting: SitingConfig, staffing: Staffing
     points = geography.demand_points
     std, enh = siting.sessions_standard, siting.sessions_enhanced
     out = _outreach_allowance(siting)
+    least = _least_outreach(siting, out)
     problem = SitingProblem(
         centre_reach=candidates.walk.reach(limit),
         venue_reach=venues.walk.reach(limit),
         need=points["need"].to_numpy(dtype=float),
         point_spa=spa_index.reindex(points["spa_id"]).to_numpy(dtype=np.int64),
         candidate_spa=spa_index.reindex(cand["spa_id"]).to_numpy(dtype=np.int64),
-        candidate_district=district_index.reindex(cand["district"]).to_numpy(dtype=np.int64),
+        candidate_district=district_index.reindex(enhanced_area).to_numpy(dtype=np.int64),
         candidate_existing=cand["existing"].to_numpy(dtype=bool),
         candidate_cost=model.centre_cost_gbp(cand["annual_cost_gbp"].to_numpy(float),
                                              np.full(len(cand), float(std))),
@@ -109,19 +117,30 @@ def siting_inputs(geography: Geography, siting: SitingConfig, staffing: Staffing
         district_names=tuple(districts),
         children=points["population_0_19"].to_numpy(dtype=float),
         **(_walking_units(geography, candidates) if siting.objective == "mean_walk" else {}),
+        **({} if siting.outreach_area == "spa" else {
+            "candidate_area": _index_of(footprint_index, footprint_of, cand["spa_id"]),
+            "venue_area": _index_of(footprint_index, footprint_of, ven["spa_id"]),
+            "area_names": tuple(footprints)}),
     )
     rules = Rules(
         centres=siting.centres, budget=siting.budget_gbp,
         enhanced_per_district=siting.enhanced_per_district,
         outreach_standard=out[0], outreach_enhanced=out[1],
+        outreach_least_standard=least[0], outreach_least_enhanced=least[1],
         walk_standard=siting.walk_standard, objective=siting.objective,
         coverage_target=siting.coverage_target, prefer_existing=siting.prefer_existing,
         prefer_cheaper=siting.prefer_cheaper,
         lock_open=_locks(geography, cand, siting.lock_open, "siting.lock_open"),
         lock_closed=_locks(geography, cand, siting.lock_closed, "siting.lock_closed"),
-        time_limit=siting.time_limit_seconds, mip_gap=siting.mip_gap, solver=siting.solver)
+        time_limit=siting.time_limit_seconds, mip_gap=siting.mip_gap, solver=siting.solver,
+        enhanced_area=siting.enhanced_area)
     return SitingInputs(geography, candidates, venues, siting, staffing, costs, model, bands,
                         problem, rules)
+
+
+def _index_of(index: pd.Series, area_of_spa: pd.Series, spa_ids: pd.Series) -> np.ndarray:
+    """The number of each place's area (``index`` numbers areas, ``area_of_spa`` maps SPAs)."""
+    return index.reindex(area_of_spa.reindex(spa_ids).to_numpy()).to_numpy(dtype=np.int64)
 
 
 def _walking_units(geography: Geography, candidates: Places) -> dict[str, object]:
@@ -152,6 +171,22 @@ def _outreach_allowance(siting: SitingConfig) -> tuple[int, int]:
             math.floor(away * siting.sessions_enhanced + 1e-9))
 
 
+def _least_outreach(siting: SitingConfig, allowance: tuple[int, int]) -> tuple[int, int]:
+    """Sessions a standard and an enhanced centre must send out: those beyond
+    ``max_home_sessions`` (refused when more than the home share lets go out)."""
+    if siting.max_home_sessions is None:
+        return 0, 0
+    least = tuple(max(0, sessions - siting.max_home_sessions)
+                  for sessions in (siting.sessions_standard, siting.sessions_enhanced))
+    if least[0] > allowance[0] or least[1] > allowance[1]:
+        raise RuleError("siting.max_home_sessions",
+                        f"{siting.max_home_sessions} at home leaves {least[0]} and {least[1]} "
+                        f"sessions to send out but min_home_share {siting.min_home_share:g} "
+                        f"lets {allowance[0]} and {allowance[1]} go",
+                        "at least as many sessions at home as min_home_share keeps there")
+    return least
+
+
 def _locks(geography: Geography, candidates: pd.DataFrame, site_ids: tuple[str, ...],
            field: str) -> np.ndarray | None:
     if not site_ids:
@@ -176,7 +211,9 @@ def plan_siting(inputs: SitingInputs, progress: Progress | None = None) -> Sitin
     if progress:
         progress("counting the outreach sessions that would meet the walk standard")
     extra = outreach_to_meet_standard(inputs.problem, inputs.rules, group_points(inputs.problem))
-    gap = None if extra is None else pd.Series(extra, index=list(inputs.problem.spa_names))
+    problem = inputs.problem
+    areas = [problem.area_name(a) for a in range(problem.outreach_areas[2])]
+    gap = None if extra is None else pd.Series(extra, index=areas)
     return replace(plan, sessions_to_meet_standard=gap)
 
 
@@ -271,12 +308,13 @@ def fixed_plan_breaches(plan: SitingPlan) -> list[str]:
     if outside:
         breaches.append(f"{len(outside)} SPAs outside their band's centre range: "
                         f"{', '.join(outside[:5])}{' ...' if len(outside) > 5 else ''}")
-    per_district = opened[opened["enhanced"]].groupby("district").size()
-    districts = inputs.problem.district_names
-    wrong = [d for d in districts if per_district.get(d, 0) != rules.enhanced_per_district]
+    problem = inputs.problem
+    enhanced = np.bincount(problem.candidate_district[cand["enhanced"].to_numpy(bool)],
+                           minlength=problem.n_districts)
+    wrong = int((enhanced != rules.enhanced_per_district).sum())
     if wrong:
-        breaches.append(f"{len(wrong)} districts without exactly {rules.enhanced_per_district} "
-                        "enhanced centre(s)")
+        breaches.append(f"{wrong} {rules.enhanced_area}s without exactly "
+                        f"{rules.enhanced_per_district} enhanced centre(s)")
     if rules.budget is not None and plan.cost.total_gbp > rules.budget + 0.5:
         breaches.append(f"costs £{plan.cost.total_gbp - rules.budget:,.0f} more than the "
                         f"£{rules.budget:,.0f} envelope")

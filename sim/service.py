@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geodata.geography import Geography
+from optimise.plan import delivered_sessions
 from optimise.staffing import StaffingConfig, staffing_plan
 from sim.errors import SimulationError
 
@@ -109,7 +110,7 @@ def service_from_siting(plan: SitingPlan) -> ServicePlan:
     nearest = np.where(centre_row >= 0, centre_pos[np.maximum(centre_row, 0)], -1)
     by_venue = (venue_row >= 0) & (venue_min < centre_min)
     nearest = np.where(by_venue, venue_pos[np.maximum(venue_row, 0)], nearest)
-    sessions = (cand["sessions_centre"] + cand["sessions_outreach"]).groupby(cand["spa_id"]).sum()
+    sessions = delivered_sessions(cand, venues)
     spas = _spa_table(geography, plan.staffing.spas["fte_frontline"], sessions)
     return _service(geography, spas, pd.concat([centres, outreach], ignore_index=True), nearest,
                     f"siting plan ({int(opened.sum())} centres, {len(outreach)} outreach "

@@ -171,6 +171,17 @@ def test_an_enhanced_centre_beyond_the_budget_is_counted_in_words():
         "or the enhanced centres (1 per district): East 1 centre fewer than the rule needs")
 
 
+def test_an_area_short_of_venues_for_the_sessions_that_must_go_out_is_named():
+    problem = make_problem([[1]], [3], venue_reach=[[1]], candidate_area=[0],
+                           venue_area=[0], area_names=("Preston",))
+    rules = make_rules(centres=1, outreach_standard=3, outreach_enhanced=3,
+                       outreach_least_standard=3, outreach_least_enhanced=3)
+    assert refusal(problem, rules) == (
+        "no plan meets the rules; any one of these would allow one: the most sessions at home: "
+        "2 more outreach venues would be needed for the sessions the centres may not run at "
+        "home (Preston 2); or the number of centres: 1 fewer than 1")
+
+
 def test_rules_that_fail_only_together_are_relaxed_together():
     # the fixed cost alone breaks the budget; Pendle has no centre to send a session out
     problem = make_problem([[1, 0], [0, 0]], [3, 2], venue_reach=[[0], [1]], fixed_cost=100.0,

@@ -395,6 +395,37 @@ def test_a_venue_takes_its_allowance_from_centres_in_its_own_spa():
     assert masks(solve_siting(problem, rules)) == ([True, False], [False, False], [False, True])
 
 
+def test_a_hub_sends_outreach_anywhere_in_its_outreach_area():
+    # the same instance with both SPAs in one area (a hub's footprint): the centre in SPA 0 may
+    # now run the bigger venue in SPA 1
+    problem = make_problem([[1, 0], [0, 0], [0, 0]], [10, 5, 4],
+                           venue_reach=[[0, 0], [1, 0], [0, 1]], candidate_spa=[0, 1],
+                           venue_spa=[1, 0], spa_limits=[[0, 2], [0, 2]],
+                           candidate_area=[0, 0], venue_area=[0, 0], area_names=("Hub",))
+    rules = make_rules(centres=1, outreach_standard=1, outreach_enhanced=1)
+    assert masks(solve_siting(problem, rules)) == ([True, False], [False, False], [True, False])
+    two = make_rules(centres=1, outreach_standard=2, outreach_enhanced=2)
+    assert masks(solve_siting(problem, two))[2] == [True, True]
+
+
+def test_sessions_a_centre_may_not_keep_at_home_each_take_a_venue():
+    # one centre, two venues that reach nothing more: no venue is worth its cost unless the
+    # centre must send sessions out
+    problem = make_problem([[1]], [10], venue_reach=[[1, 1]], venue_cost=[1.0, 1.0])
+    free = make_rules(centres=1, outreach_standard=2, outreach_enhanced=2)
+    assert masks(solve_siting(problem, free))[2] == [False, False]
+    least = replace(free, outreach_least_standard=2, outreach_least_enhanced=2)
+    assert masks(solve_siting(problem, least))[2] == [True, True]
+    assert masks(solve_siting(problem, replace(least, outreach_least_standard=1)))[2] \
+        .count(True) == 1
+
+
+def test_outreach_areas_come_as_a_pair():
+    problem = make_problem([[1]], [1], venue_reach=[[1]], candidate_area=[0])
+    with pytest.raises(ValueError, match="candidate_area and venue_area go together"):
+        solve_siting(problem, make_rules())
+
+
 @pytest.mark.parametrize("venue_candidate, expected_venues", [
     ([-1, -1], [True, False]),
     ([1, -1], [False, True]),  # venue 0 is candidate 1's building, open as a centre

@@ -20,7 +20,7 @@ VARIANTS = [f for f in SCENARIOS if f != PROPOSAL]
 def test_the_consultation_variants_are_shipped():
     assert {f.stem for f in SCENARIOS} >= {
         "proposal-2016", "demand-plus-15", "budget-cut-10", "sessions-10-8", "keep-existing",
-        "fairness", "close-ormskirk", "vacancy-8", "walk-20", "current-estate-2015"}
+        "fairness", "close-ormskirk", "vacancy-8", "walk-20", "current-estate-2015", "five-hubs"}
 
 
 @pytest.mark.parametrize("file", SCENARIOS, ids=lambda f: f.stem)
@@ -100,3 +100,26 @@ def test_each_variant_moves_the_plan_the_way_it_says(plans):
     assert worst["fairness"] >= worst["proposal-2016"]
     for same in ("demand-plus-15", "vacancy-8"):  # the simulation's variants site the proposal
         assert plans[same].open_ids == plans["proposal-2016"].open_ids
+
+
+@pytest.mark.slow
+def test_five_hubs_put_one_hub_in_each_footprint_with_outreach_across_it(plans):
+    plan = plans["five-hubs"]
+    hubs = plan.candidates[plan.candidates["open"]]
+    footprint = plan.inputs.geography.spas.set_index("spa_id")["footprint"]
+    assert sorted(footprint[hubs["spa_id"]]) == sorted(seed003.FOOTPRINTS)
+    assert hubs["enhanced"].all()
+    assert hubs["sessions_centre"].between(90 - 78, 24).all()  # at most 24 at home
+    # every venue is run by the hub of its own footprint, often from another SPA
+    venues = plan.venues.assign(hub=plan.venues["centre_site_id"].map(hubs.set_index("site_id")["spa_id"]))
+    assert (footprint[venues["spa_id"]].to_numpy() == footprint[venues["hub"]].to_numpy()).all()
+    assert (venues["spa_id"] != venues["hub"]).mean() > 0.5
+    summary = plan.summary()
+    assert summary["sessions_per_week"] == 5 * 90
+    assert summary["outreach_venues"] == summary["outreach_sessions"] <= 5 * 78
+    # staff time of a session counts where it is delivered: every SPA with a venue runs sessions
+    sessions = plan.staffing.spas["sessions_per_week"]
+    assert sessions.sum() == 450
+    assert (sessions[venues["spa_id"].unique()] > 0).all()
+    base = plans["proposal-2016"].summary()
+    assert summary["coverage_share_by_centre"] < base["coverage_share_by_centre"] / 2
