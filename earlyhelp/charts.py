@@ -6,6 +6,8 @@ geography today and a siting plan or a scenario comparison later.
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -69,20 +71,27 @@ def fte_chart(footprints: pd.DataFrame, *, source: str) -> Figure:
         fig = Figure(figsize=(style.FULL_WIDTH_IN, 0.42 * len(table) + 1.1))
         ax = fig.add_axes((0.27, 0.24, 0.6, 0.7))
         left = pd.Series(0.0, index=table.index)
+        # a footprint's name is up to three districts long: two lines keep the bars wide
+        names = [textwrap.fill(str(name), 24) for name in table.index]
         for part, label, colour, hatch in zip(parts, labels, style.CATEGORY_COLOURS,
                                               style.HATCHES):
-            ax.barh(table.index, table[part], left=left, color=colour, hatch=hatch,
+            ax.barh(names, table[part].to_numpy(), left=left.to_numpy(), color=colour, hatch=hatch,
                     edgecolor=style.INK, linewidth=0.5, label=label)
             left += table[part]
         for y, value in enumerate(left):
-            ax.text(value, y, f" {value:,.1f}", va="center", ha="left", fontsize=7,
+            ax.text(value, y, f" {_fte(value)}", va="center", ha="left", fontsize=7,
                     color=style.INK, clip_on=False)
         ax.set_xlim(0, float(left.max()) * 1.15)
         ax.set_xlabel("Full-time equivalent staff")
         ax.tick_params(axis="y", length=0)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False,
                   fontsize=7)
-        style.finish(fig, f"{total:,.0f} FTE, {frontline:,.1f} of them frontline "
+        style.finish(fig, f"{_fte(total)} FTE, {_fte(frontline)} of them frontline "
                      f"({frontline / total:.1%}); {table.index[-1]} has the most "
-                     f"({left.iloc[-1]:,.1f})", source)
+                     f"({_fte(left.iloc[-1])})", source)
     return fig
+
+
+def _fte(value: float) -> str:
+    """FTE as a reader writes them: whole numbers plainly, parts of a post to one decimal."""
+    return f"{value:,.0f}" if abs(value - round(value)) < 0.05 else f"{value:,.1f}"

@@ -161,7 +161,8 @@ def run_charts(plan: SitingPlan, run: SimulationRun, folder: Path) -> list[Path]
             reached="an open centre", source=geography_footnote(plan.inputs.geography)),
         "budget_bridge": budget_bridge_figure(plan),
         "fte_breakdown": fte_chart(
-            plan.staffing.footprints, source="Frontline FTE by the caseload allocation model "
+            plan.staffing.footprints,
+            source="Source: frontline FTE by the caseload allocation model "
             "(seed 003 section 6: expected cases x case length / caseload, plus session time); "
             "management and support by footprint. Staffing groups: seed 003 section 7."),
         "waits_by_footprint": waits_by_footprint_figure(
