@@ -235,9 +235,12 @@ def _long(frame: pd.DataFrame, period: str, dimension: str) -> pd.DataFrame:
     return out
 
 
-def interval(values: Sequence[float] | NDArray[np.float64], confidence: float) -> tuple[float, float, float]:
+def interval(values: Sequence[float] | NDArray[np.float64], confidence: float, *,
+             floor: float | None = None) -> tuple[float, float, float]:
     """Mean and t-distribution confidence interval of replication values (NaNs left out; a
-    single value has no interval)."""
+    single value has no interval). ``floor``: the least value the measure can take (0 for a
+    count, a wait or a share); the interval does not reach below it, as a symmetric t interval
+    of a measure near its bound otherwise would ("-0.1 days")."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if not len(x):
@@ -246,17 +249,19 @@ def interval(values: Sequence[float] | NDArray[np.float64], confidence: float) -
     if len(x) < 2:
         return (mean, math.nan, math.nan)
     half = float(stats.t.ppf((1 + confidence) / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return (mean, mean - half, mean + half)
+    low = mean - half if floor is None else max(mean - half, floor)
+    return (mean, low, mean + half)
 
 
 def interval_table(kpis: pd.DataFrame, confidence: float) -> pd.DataFrame:
-    """Mean, ci_low and ci_high of every measure by level, area and period, over replications."""
+    """Mean, ci_low and ci_high of every measure by level, area and period, over replications
+    (every measure is a count, days or a share: none is below 0)."""
     rows = []
     for (level, area, period), group in kpis.groupby(["level", "area", "period"], sort=False):
         row: dict[str, object] = {"level": level, "area": area, "period": period,
                                   "replications": group["replication"].nunique()}
         for measure in MEASURES:
-            mean, low, high = interval(group[measure].to_numpy(), confidence)
+            mean, low, high = interval(group[measure].to_numpy(), confidence, floor=0.0)
             row[measure], row[f"{measure}_ci_low"], row[f"{measure}_ci_high"] = mean, low, high
         rows.append(row)
     return pd.DataFrame(rows)

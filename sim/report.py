@@ -342,7 +342,7 @@ def _summarise(frame: pd.DataFrame, keys: list[str], confidence: float) -> pd.Da
     """Mean and interval of ``value`` over replications for each group of ``keys`` (in order of
     first appearance)."""
     stats = frame.groupby(keys, sort=False)["value"].apply(
-        lambda v: interval(v.to_numpy(float), confidence))
+        lambda v: interval(v.to_numpy(float), confidence, floor=0.0))
     out = stats.index.to_frame(index=False)
     out[["value", "ci_low", "ci_high"]] = np.array(stats.tolist(), dtype=float).reshape(-1, 3)
     return out

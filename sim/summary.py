@@ -33,7 +33,7 @@ def area_summary(rows: pd.DataFrame, confidence: float) -> dict[str, Any]:
     """Mean and interval of each headline and other measure over the replications in ``rows``."""
     out: dict[str, Any] = {}
     for measure in (*HEADLINE, *OTHER):
-        mean, low, high = interval(rows[measure].to_numpy(float), confidence)
+        mean, low, high = interval(rows[measure].to_numpy(float), confidence, floor=0.0)
         out[measure], out[f"{measure}_ci_low"], out[f"{measure}_ci_high"] = mean, low, high
     return out
 

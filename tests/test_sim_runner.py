@@ -12,7 +12,7 @@ from scipy import stats
 from sim_fixtures import tiny_inputs
 
 from earlyhelp.cli import main
-from sim.kpis import COUNTY, HEADLINE, interval, periods, replications_needed
+from sim.kpis import COUNTY, HEADLINE, interval, interval_table, periods, replications_needed
 from sim.model import OPEN_AT_START
 from sim.runner import run_simulation
 from sim.summary import simulation_summary
@@ -59,6 +59,30 @@ def test_an_interval_is_the_t_interval_of_the_replications():
     half = stats.t.ppf(0.975, 3) * np.std(values, ddof=1) / 2
     assert (mean, low, high) == pytest.approx((5.0, 5.0 - half, 5.0 + half))
     assert interval([2.0, math.nan], 0.95)[0] == 2.0 and math.isnan(interval([2.0], 0.95)[1])
+
+
+def test_an_interval_of_a_measure_that_cannot_be_negative_stops_at_zero():
+    waits = [0.0, 0.0, 0.0, 2.0]  # a 90th percentile wait that is mostly none
+    mean, low, high = interval(waits, 0.95, floor=0.0)
+    assert (mean, low) == (0.5, 0.0)
+    assert high == interval(waits, 0.95)[2] and interval(waits, 0.95)[1] < 0
+
+
+def test_every_interval_the_summary_and_the_tables_report_stays_above_zero(run):
+    lows = [v for k, v in _items(simulation_summary(run)) if k.endswith("_ci_low")
+            and v is not None and not math.isnan(v)]
+    assert lows and min(lows) >= 0.0
+    table = interval_table(run.kpis, 0.95)
+    assert (table.filter(like="_ci_low").fillna(0.0).to_numpy() >= 0).all()
+
+
+def _items(tree, prefix=""):
+    """Every (key, number) of a nested summary."""
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _items(value, f"{prefix}{key}.")
+        elif isinstance(value, float):
+            yield key, value
 
 
 def test_replications_needed_puts_the_half_width_within_five_percent_of_the_mean():
