@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -95,3 +96,39 @@ def fte_chart(footprints: pd.DataFrame, *, source: str) -> Figure:
 def _fte(value: float) -> str:
     """FTE as a reader writes them: whole numbers plainly, parts of a post to one decimal."""
     return f"{value:,.0f}" if abs(value - round(value)) < 0.05 else f"{value:,.1f}"
+
+
+def waits_before_after_chart(waits: pd.DataFrame, *, target_days: float, moved_fte: float,
+                             source: str) -> Figure:
+    """By SPA (the longest wait before at the top): the 90th-percentile wait before (hollow) and
+    after (filled) a change of staff, each with its interval, and the target as a dashed line.
+    ``waits`` is indexed by SPA with ``p90_before``, ``p90_after`` and their ``_ci_low`` and
+    ``_ci_high``. The title states the worst SPA's wait before and after."""
+    table = waits.sort_values("p90_before")
+    y = np.arange(len(table))
+    worst_before, worst_after = table["p90_before"].max(), table["p90_after"].max()
+    colour_before, colour_after = style.CATEGORY_COLOURS[1], style.CATEGORY_COLOURS[0]
+    with style.house_style():
+        fig = Figure(figsize=(style.FULL_WIDTH_IN, 0.2 * len(table) + 1.2))
+        ax = fig.add_axes((0.16, 0.12, 0.8, 0.82))
+        for when, colour, face, shift in (("before", colour_before, "white", 0.15),
+                                          ("after", colour_after, colour_after, -0.15)):
+            mean = table[f"p90_{when}"].to_numpy(float)
+            low = table[f"p90_{when}_ci_low"].to_numpy(float)
+            high = table[f"p90_{when}_ci_high"].to_numpy(float)
+            ax.errorbar(mean, y + shift, xerr=np.vstack([mean - low, high - mean]), fmt="o",
+                        color=colour, markerfacecolor=face, markeredgecolor=colour,
+                        markersize=4, elinewidth=0.8, capsize=1.5,
+                        label=f"{when.capitalize()} (mean and interval)")
+        ax.axvline(target_days, color=style.INK, linestyle="--", linewidth=0.8,
+                   label=f"Target: {target_days:g} days")
+        ax.set_yticks(y, table.index, fontsize=6.5)
+        ax.set_ylim(-0.7, len(table) - 0.3)
+        ax.set_xlim(left=0)
+        ax.set_xlabel("90th-percentile wait for a lead professional (days)")
+        ax.tick_params(axis="y", length=0)
+        ax.legend(loc="lower right", frameon=False, fontsize=7)
+        style.finish(fig, f"Moving {_fte(moved_fte)} FTE between SPAs takes the longest "
+                     f"90th-percentile wait from {worst_before:.0f} to {worst_after:.0f} days "
+                     f"(target {target_days:g})", source)
+    return fig

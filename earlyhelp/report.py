@@ -61,6 +61,7 @@ def report_html(summary: dict[str, Any], scenario: Scenario, manifest: dict[str,
         "<h2>Headline figures</h2>",
         _figures(siting, simulation),
         f"<p>{_e(plan_sentence(siting))}</p>",
+        *(_balance(summary["balance"]) if "balance" in summary else []),
         "<h2>Charts</h2>",
         *([_webmap_link(webmap)] if webmap else []),
         *(_chart(name) for name in charts),
@@ -149,6 +150,37 @@ def _chart(file: str) -> str:
     return (f'<figure><img src="charts/{_e(file)}" alt="{_e(captions.get(stem, stem))}">'
             f'<figcaption>{_e(captions.get(stem, stem))} (also as '
             f'<a href="charts/{_e(stem)}.pdf">PDF</a> for print)</figcaption></figure>')
+
+
+def balance_sentence(balance: dict[str, Any]) -> str:
+    """What the staffing loop did, in words a strategist can use."""
+    target = balance["wait_p90_target_days"]
+    text = (f"Frontline staff were moved between SPAs to follow the simulated waits "
+            f"({balance['mode'].replace('_', ' ')}): {balance['fte_moved']:g} of "
+            f"{balance['fte_frontline']:g} FTE moved in {balance['iterations']} rounds, the total "
+            f"and the budget unchanged. The longest 90th-percentile wait for a lead professional "
+            f"went from {balance['worst_spa_p90_days_before']:.1f} days "
+            f"({balance['worst_spa_before']}) to {balance['worst_spa_p90_days_after']:.1f} days "
+            f"({balance['worst_spa_after']}); SPAs over {target:g} days: "
+            f"{balance['spas_over_target_before']} before, {balance['spas_over_target_after']} "
+            "after. ")
+    if balance["target_met"]:
+        return text + f"Every SPA meets the {target:g}-day target."
+    text += f"Not every SPA meets the {target:g}-day target"
+    if balance["fte_frontline_to_meet_target"] is not None:
+        text += (f"; the model estimates {balance['fte_frontline_to_meet_target']:g} frontline "
+                 f"FTE would (simulated with them, the longest wait is "
+                 f"{balance['worst_spa_p90_days_with_fte_to_meet']:.1f} days)")
+    return text + "."
+
+
+def _balance(balance: dict[str, Any]) -> list[str]:
+    return ["<h2>Staff where the waits are</h2>", f"<p>{_e(balance_sentence(balance))}</p>",
+            '<figure><img src="balance/waits_before_after.png" alt="Waits by SPA before and '
+            'after the staff were moved"><figcaption>Waits by SPA before and after (also as '
+            '<a href="balance/waits_before_after.pdf">PDF</a>; the table is '
+            '<a href="balance/allocation_and_waits.csv">allocation_and_waits.csv</a>)'
+            "</figcaption></figure>"]
 
 
 def _webmap_link(file: str) -> str:

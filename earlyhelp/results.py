@@ -16,7 +16,8 @@ import geopandas as gpd
 import pandas as pd
 
 from earlyhelp import style
-from earlyhelp.charts import coverage_chart, fte_chart
+from combined.balance import Balance
+from earlyhelp.charts import coverage_chart, fte_chart, waits_before_after_chart
 from earlyhelp.maps import geography_footnote
 from earlyhelp.report import CHARTS, report_html
 from earlyhelp.scenario import Scenario
@@ -119,12 +120,14 @@ def write_simulation(run: SimulationRun, scenario: Scenario, folder: Path,
 
 
 def write_run(plans: list[SitingPlan], run: SimulationRun, scenario: Scenario, folder: Path,
-              manifest: dict[str, Any]) -> list[Path]:
+              manifest: dict[str, Any], balance: Balance | None = None) -> list[Path]:
     """One scenario end to end in ``folder``: the siting run's files in ``siting/``, the
     simulation's in ``simulation/``, and at the top ``summary.json`` (both summaries, under
     ``siting`` and ``simulation``), ``map.html`` (the interactive map of the plan,
     :mod:`earlyhelp.webmap`), ``report.html`` (linking the charts and the map) and
-    ``manifest.json`` (what made them, with the seconds writing took added)."""
+    ``manifest.json`` (what made them, with the seconds writing took added). With the staff
+    balanced to the waits, ``balance/`` holds the allocation and waits before and after and
+    the iterations, and summary.json its figures under ``balance``."""
     began = time.perf_counter()
     written = write_siting(plans, scenario, _folder(folder / "siting"))
     written += write_simulation(run, scenario, _folder(folder / "simulation"), plan=plans[0])
@@ -135,6 +138,9 @@ def write_run(plans: list[SitingPlan], run: SimulationRun, scenario: Scenario, f
     for part in ("siting", "simulation"):
         for key in ("scenario", "scenario_digest"):
             summary[part].pop(key, None)
+    if balance is not None:
+        summary["balance"] = balance.summary()
+        written += write_balance(balance, _folder(folder / "balance"))
     written.append(_json(folder / "summary.json", summary))
     charts = run_charts(plans[0], run, _folder(folder / "charts"))
     written += charts
@@ -146,6 +152,25 @@ def write_run(plans: list[SitingPlan], run: SimulationRun, scenario: Scenario, f
                                 [c.name for c in charts if c.suffix == ".png"], webmap="map.html"))
     written += [page, _json(folder / "manifest.json", manifest)]
     return written
+
+
+def write_balance(balance: Balance, folder: Path) -> list[Path]:
+    """The staffing loop's files: by SPA the FTE and waits before and after
+    (``allocation_and_waits.csv``), one row per round (``iterations.csv``) and the chart of the
+    waits before and after (PNG and PDF)."""
+    table = balance.waits_table()
+    summary = balance.summary()
+    config = balance.best.run.inputs.config
+    figure = waits_before_after_chart(
+        table.set_index("spa_id"), target_days=summary["wait_p90_target_days"],
+        moved_fte=summary["fte_moved"],
+        source=f"Source: the case-flow simulation, {summary['replications']} replications before "
+        f"and after with the same seed (common random numbers), {config.confidence:.0%} t "
+        f"intervals; frontline FTE moved by the staffing programme ({summary['mode']}, "
+        f"{summary['iterations']} rounds), the total unchanged.")
+    return [_csv(folder / "allocation_and_waits.csv", table),
+            _csv(folder / "iterations.csv", balance.iteration_table()),
+            *(style.save(figure, folder / f"waits_before_after.{kind}") for kind in ("png", "pdf"))]
 
 
 def run_charts(plan: SitingPlan, run: SimulationRun, folder: Path) -> list[Path]:

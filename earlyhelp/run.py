@@ -59,6 +59,7 @@ class RunResult:
     simulation: Any
     folder: Path
     seconds: dict[str, float]
+    balance: Any = None  # combined.balance.Balance when the allocation follows the waits
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,14 @@ def scenario_plans(file: Path, scenario: Scenario, geography: Geography, *,
 
 
 def simulate_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Executor | None = None,
-                  progress: Progress | None = None, where: str | None = None) -> Any:
-    """The scenario's replications of a year of cases through ``plan``."""
-    from sim.cases import model_inputs
+                  progress: Progress | None = None, where: str | None = None,
+                  fte: Any = None, reps: int | None = None) -> Any:
+    """The scenario's replications (or ``reps``) of a year of cases through ``plan``, with its
+    frontline FTE by SPA, or ``fte`` (a Series by ``spa_id``) instead."""
     from sim.runner import run_simulation
-    from sim.service import service_from_siting
 
-    inputs = model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
-    reps = scenario.simulation.replications
+    inputs = plan_inputs(scenario, plan, fte)
+    reps = scenario.simulation.replications if reps is None else reps
     say = progress or (lambda _: None)
     say(f"simulating {reps} replications of {scenario.simulation.run_days:g} days "
         f"(after {scenario.simulation.warmup_days:g} days' warm-up) "
@@ -151,8 +152,40 @@ def simulate_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Exec
         if done % every == 0 or done == total:
             say(f"  {done} of {total} replications done")
 
-    return run_simulation(inputs, seed=scenario.seed, workers=workers, executor=executor,
-                          progress=tick)
+    return run_simulation(inputs, replications=reps, seed=scenario.seed, workers=workers,
+                          executor=executor, progress=tick)
+
+
+def plan_inputs(scenario: Scenario, plan: Any, fte: Any = None) -> Any:
+    """What the simulation reads of ``plan`` under the scenario (with ``fte`` by SPA if given)."""
+    from combined.balance import with_fte
+    from sim.cases import model_inputs
+    from sim.service import service_from_siting
+
+    inputs = model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
+    return inputs if fte is None else with_fte(inputs, fte)
+
+
+def balance_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Executor | None = None,
+                 progress: Progress | None = None) -> Any:
+    """The scenario's staffing balanced to the simulated waits (``staffing.allocation``
+    'wait_target' or 'wait_equalise', see :mod:`combined.balance`); every round runs the
+    scenario's replications with its seed."""
+    from combined.balance import balance_staff
+    from sim.runner import run_simulation
+
+    staffing, reps = scenario.staffing, scenario.simulation.replications
+    say = progress or (lambda _: None)
+    where = "on the cluster" if executor is not None else f"on {min(workers, reps)} worker(s)"
+    say(f"balancing the staff to the waits ({staffing.allocation}; each round {reps} "
+        f"replications {where})")
+    return balance_staff(
+        plan_inputs(scenario, plan), mode=staffing.allocation,
+        target_days=staffing.wait_p90_target_days, step=staffing.fte_step,
+        max_iterations=staffing.balance_max_iterations, replications=reps, seed=scenario.seed,
+        simulate=lambda inputs: run_simulation(inputs, replications=reps, seed=scenario.seed,
+                                               workers=workers, executor=executor),
+        solver=scenario.siting.solver, progress=say)
 
 
 def run_scenario(file: Path, out: Path, options: RunOptions = RunOptions(), *,
@@ -175,15 +208,21 @@ def run_scenario(file: Path, out: Path, options: RunOptions = RunOptions(), *,
     with _timed(seconds, "siting"):
         say("siting the centres, sessions, outreach and staff")
         plans = scenario_plans(file, scenario, geography, progress=progress)
+    balance = None
     with _timed(seconds, "simulation"):
-        run = simulate_plan(scenario, plans[0], workers=workers, executor=executor,
-                            progress=progress, where=where)
+        if scenario.staffing.allocation == "caseload":
+            run = simulate_plan(scenario, plans[0], workers=workers, executor=executor,
+                                progress=progress, where=where)
+        else:
+            balance = balance_plan(scenario, plans[0], workers=workers, executor=executor,
+                                   progress=progress)
+            run = balance.best.run
     say("writing the results")
     manifest = run_manifest(file, scenario, seconds=seconds,
                             workers=None if executor else workers)
     with replacing_directory(out) as work:
-        write_run(plans, run, scenario, work, manifest)
-    return RunResult(scenario, plans, run, out, seconds)
+        write_run(plans, run, scenario, work, manifest, balance=balance)
+    return RunResult(scenario, plans, run, out, seconds, balance)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ frontline FTE, by the same rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -113,6 +113,32 @@ class StaffingConfig(BaseModel):
         "Issue 11: 'Whole or half FTE, stated'.",
         gt=0,
         le=1,
+    )
+
+    allocation: Literal["caseload", "wait_target", "wait_equalise"] = sourced_field(
+        "caseload",
+        "How frontline FTE are shared between SPAs: 'caseload' in proportion to the caseload "
+        "model's demand (above); 'wait_target' moves FTE, the total kept, from SPAs with slack to "
+        "SPAs whose simulated 90th-percentile wait for a lead professional is over "
+        "wait_p90_target_days, until each meets it or no move helps; 'wait_equalise' lowers the "
+        "worst SPA's simulated wait (earlyhelp run: the simulation steers the allocation).",
+        "Seed 003 section 6: 'a caseload allocation model which will balance the distribution "
+        "of personnel resources in order to meet demand across the 34 Service Planning Areas'; "
+        "issue 14.",
+    )
+    wait_p90_target_days: float = sourced_field(
+        28.0,
+        "With allocation 'wait_target': the 90th-percentile wait (days) every SPA should meet.",
+        "Assumption: four weeks, the interval of a district panel (seed 002) and the Green "
+        "limit of the team rating (simulation.rag.wait_green_days).",
+        gt=0,
+    )
+    balance_max_iterations: int = sourced_field(
+        8,
+        "Most rounds of allocation and simulation when the allocation follows the waits.",
+        "Assumption: on the county the loop settles in 3 to 6 rounds.",
+        ge=1,
+        le=50,
     )
 
     @model_validator(mode="after")
