@@ -132,3 +132,54 @@ def waits_before_after_chart(waits: pd.DataFrame, *, target_days: float, moved_f
                      f"90th-percentile wait from {worst_before:.0f} to {worst_after:.0f} days "
                      f"(target {target_days:g})", source)
     return fig
+
+
+def frontier_chart(points: pd.DataFrame, marks: pd.DataFrame, *, column: str, source: str) -> Figure:
+    """Two panels over the axis ``column`` (``budget_gbp`` or ``centres``): the need-weighted
+    share reached within the walk, and the 90th-percentile wait with its interval; points
+    without a plan are crosses on the axis, the marked services (``marks``, by ``kind``) are
+    labelled. The title states how far coverage and the wait move across the curve."""
+    solved = points[points["status"] == "optimal"].sort_values(column)
+    money = column == "budget_gbp"
+    scale = 1e6 if money else 1.0
+    x = solved[column] / scale
+    with style.house_style():
+        fig = Figure(figsize=(style.FULL_WIDTH_IN, 5.2))
+        top = fig.add_axes((0.1, 0.56, 0.86, 0.38))
+        low = fig.add_axes((0.1, 0.1, 0.86, 0.38), sharex=top)
+        line = style.CATEGORY_COLOURS[0]
+        top.plot(x, solved["coverage_share"] * 100, "-o", color=line, markersize=3.5,
+                 label="Best plan: by a centre or outreach")
+        top.plot(x, solved["coverage_share_by_centre"] * 100, "--", color=line, linewidth=1.0,
+                 label="Best plan: by a centre")
+        low.plot(x, solved["wait_days_p90"], "-o", color=line, markersize=3.5)
+        low.fill_between(x, solved["wait_days_p90_ci_low"], solved["wait_days_p90_ci_high"],
+                         color=style.tint(line, 0.6), linewidth=0)
+        none = points[points["status"] != "optimal"]
+        for ax in (top, low):
+            ax.plot(none[column] / scale, np.zeros(len(none)), "x", color=style.MUTED,
+                    clip_on=False, label="No plan under the rules" if ax is top else None)
+        for (_, mark), marker, colour in zip(marks.iterrows(), ("D", "s"),
+                                             style.CATEGORY_COLOURS[1:3], strict=False):
+            at = mark[column] / scale
+            top.plot(at, mark["coverage_share"] * 100, marker, color=colour, markersize=6,
+                     markeredgecolor=style.INK, label=str(mark["kind"]).capitalize())
+            low.plot(at, mark["wait_days_p90"], marker, color=colour, markersize=6,
+                     markeredgecolor=style.INK)
+        top.set_ylabel("Need reached within the walk (%)")
+        low.set_ylabel("90th-percentile wait (days)")
+        low.set_xlabel("Annual envelope (£m)" if money else "Centres")
+        low.set_ylim(bottom=0)
+        top.legend(loc="lower right", frameon=False, fontsize=7)
+        if len(solved) >= 2:
+            first, last = solved.iloc[0], solved.iloc[-1]
+            span = (f"£{first[column] / 1e6:.1f}m to £{last[column] / 1e6:.1f}m" if money
+                    else f"{first[column]:.0f} to {last[column]:.0f} centres")
+            title = (f"From {span}, the need reached within the walk goes from "
+                     f"{first['coverage_share']:.0%} to {last['coverage_share']:.0%} and the "
+                     f"90th-percentile wait from {first['wait_days_p90']:.0f} to "
+                     f"{last['wait_days_p90']:.0f} days")
+        else:
+            title = "Too few points have a plan to draw a curve"
+        style.finish(fig, title, source)
+    return fig

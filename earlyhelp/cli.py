@@ -141,6 +141,26 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop each objective's solve after this long (default: the scenario's)")
     whole.set_defaults(run=_run)
 
+    curve = _scenario_command(
+        layers, "frontier", "trade-off curves: the programme solved across a range of budgets "
+        "or of centres, each plan's waits simulated, the proposal and the 2015 service marked")
+    along = curve.add_mutually_exclusive_group(required=True)
+    along.add_argument("--budget", metavar="LO:HI",
+                       help="annual envelopes in pounds, e.g. 12e6:24.5e6 (the centres free)")
+    along.add_argument("--centres", metavar="LO:HI",
+                       help="numbers of centres, e.g. 34:90 (the budget free)")
+    curve.add_argument("--steps", type=_positive_int, default=15, metavar="N",
+                       help="points along the range, ends included (default 15)")
+    curve.add_argument("--reps", type=_non_negative_int, default=5, metavar="N",
+                       help="replications of each point's simulation for its waits (default 5; "
+                       "0: no simulation)")
+    curve.add_argument("--staff", choices=("proportional", "fixed"), default="proportional",
+                       help="along --budget: frontline FTE in proportion to the envelope "
+                       "(default) or as the scenario states")
+    curve.add_argument("--jobs", type=_positive_int, default=None, metavar="J",
+                       help="points solved at once (default: one per core)")
+    curve.set_defaults(run=_frontier)
+
     compare = layers.add_parser(
         "compare", help="scenarios side by side: a table and charts from folders `earlyhelp run` "
         "wrote (the first is the reference)")
@@ -370,6 +390,49 @@ def _run_many(args: argparse.Namespace) -> int:
     print(f"{len(outcomes) - failed} of {len(outcomes)} scenarios written; table: "
           f"{args.out / BATCH_TABLE}")
     return EXIT_INPUT if failed else EXIT_OK
+
+
+def _frontier(args: argparse.Namespace) -> int:
+    from combined.frontier import axis_values, parse_range, trace_frontier
+    from earlyhelp.output import replacing_directory
+    from earlyhelp.results import write_frontier
+    from earlyhelp.scenario import load_scenario
+
+    axis = "budget" if args.budget is not None else "centres"
+    low, high = parse_range(args.budget or args.centres, field=f"--{axis}")
+    scenario = load_scenario(args.scenario)
+    steps, _ = _scenario_start(args, scenario)
+    values = axis_values(axis, low, high, args.steps)
+    steps(f"solving {len(values)} points and the 2 marked services, {args.reps} replications each")
+    frontier = trace_frontier(args.scenario, scenario, axis, values, reps=args.reps,
+                              staff=args.staff, jobs=args.jobs, cache_dir=args.cache_dir,
+                              use_cache=not args.no_cache, progress=steps)
+    steps("writing the results")
+    with replacing_directory(args.out) as work:
+        write_frontier(frontier, work)
+    steps.done()
+    print(format_frontier(frontier))
+    print(f"written to {args.out}: frontier.csv, marginal.csv, frontier.json, frontier.png, "
+          "frontier.pdf")
+    return EXIT_OK
+
+
+def format_frontier(frontier: Any) -> str:
+    """The curve as a plain text table."""
+    import pandas as pd
+
+    money = frontier.axis == "budget"
+    lines = [f"{'point':<14}{'£m' if money else 'centres':>8}{'status':>12}{'centres':>8}"
+             f"{'coverage':>9}{'cost £m':>9}{'FTE':>7}{'p90 wait':>9}"]
+    table = pd.concat([frontier.points, frontier.marks], ignore_index=True)
+    for _, r in table.iterrows():
+        at = r[frontier.column] / 1e6 if money else r[frontier.column]
+        solved = r["status"] == "optimal"
+        figures = (f"{r['centres_open']:>8.0f}{r['coverage_share']:>9.1%}"
+                   f"{r['annual_cost_gbp'] / 1e6:>9.2f}{r['fte_frontline']:>7.1f}"
+                   f"{r['wait_days_p90']:>9.1f}") if solved else ""
+        lines.append(f"{r['kind']:<14}{at:>8.2f}{r['status']:>12}{figures}")
+    return "\n".join(lines)
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -17,7 +17,8 @@ import pandas as pd
 
 from earlyhelp import style
 from combined.balance import Balance
-from earlyhelp.charts import coverage_chart, fte_chart, waits_before_after_chart
+from combined.frontier import Frontier
+from earlyhelp.charts import coverage_chart, frontier_chart, fte_chart, waits_before_after_chart
 from earlyhelp.maps import geography_footnote
 from earlyhelp.report import CHARTS, report_html
 from earlyhelp.scenario import Scenario
@@ -171,6 +172,25 @@ def write_balance(balance: Balance, folder: Path) -> list[Path]:
     return [_csv(folder / "allocation_and_waits.csv", table),
             _csv(folder / "iterations.csv", balance.iteration_table()),
             *(style.save(figure, folder / f"waits_before_after.{kind}") for kind in ("png", "pdf"))]
+
+
+def write_frontier(frontier: Frontier, folder: Path) -> list[Path]:
+    """A traced curve: ``frontier.csv`` (the points, then the proposal and the 2015 service),
+    ``marginal.csv`` (what each £1m or centre buys between neighbouring points),
+    ``frontier.json`` and the chart (PNG and PDF)."""
+    axis = "the envelope with the centres free" if frontier.axis == "budget" \
+        else "the number of centres with the budget free"
+    staff = (" and frontline FTE in proportion to it" if frontier.axis == "budget"
+             and frontier.staff == "proportional" else "")
+    figure = frontier_chart(
+        frontier.points, frontier.marks, column=frontier.column,
+        source=f"Source: the siting programme solved at each point of {axis}{staff}, "
+        f"each plan's year of cases simulated {frontier.reps} times (95% t interval shaded); "
+        "the proposal and the 2015 service (its 132 buildings as they were) are marked.")
+    table = pd.concat([frontier.points, frontier.marks], ignore_index=True)
+    return [_csv(folder / "frontier.csv", table), _csv(folder / "marginal.csv", frontier.marginal()),
+            _json(folder / "frontier.json", frontier.summary()),
+            *(style.save(figure, folder / f"frontier.{kind}") for kind in ("png", "pdf"))]
 
 
 def run_charts(plan: SitingPlan, run: SimulationRun, folder: Path) -> list[Path]:
