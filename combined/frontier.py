@@ -180,7 +180,8 @@ def trace_frontier(file: Path, scenario: Scenario, axis: Axis, values: Sequence[
     tasks = [("point", v, point_scenario(scenario, axis, v, staff)) for v in values]
     tasks += [("proposal", None, scenario), ("2015 service", None, estate_2015(scenario))]
     own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=min(jobs or os.cpu_count() or 1, len(tasks)))
+    at_once = min(jobs or os.cpu_count() or 1, len(tasks))
+    pool = executor or ProcessPoolExecutor(max_workers=at_once)
     try:
         futures = [pool.submit(solve_point, file, s, reps, cache_dir, use_cache)
                    for _, _, s in tasks]
