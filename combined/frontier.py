@@ -173,7 +173,8 @@ def solve_point(file: Path, scenario: Scenario, reps: int, cache_dir: Path | Non
 def trace_frontier(file: Path, scenario: Scenario, axis: Axis, values: Sequence[float], *,
                    reps: int, staff: Staff = "proportional", jobs: int | None = None,
                    executor: Executor | None = None, cache_dir: Path | None = None,
-                   use_cache: bool = True, progress: Callable[[str], None] | None = None) -> Frontier:
+                   use_cache: bool = True,
+                   progress: Callable[[str], None] | None = None) -> Frontier:
     """Every point of the curve and the two marks, ``jobs`` at a time (default one per core)
     or on ``executor``."""
     say = progress or (lambda _: None)
