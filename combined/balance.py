@@ -177,12 +177,12 @@ def balance_staff(inputs: ModelInputs, *, mode: Mode, target_days: float, step: 
     queues = measured_queues(first)
     say(f"balancing staff: start, worst SPA {iterations[0].worst_spa} at "
         f"{iterations[0].worst_p90:.1f} days")
-    chosen, stale, stopped = 0, 0, f"the limit of {max_iterations} iterations"
+    chosen, stale, stopped = 0, 0, None
     current = iterations[0]
     chooser = choose_solver(solver)
+    met = lambda it: mode == "wait_target" and it.missing(target_days) == 0  # noqa: E731
     for number in range(1, max_iterations + 1):
-        if mode == "wait_target" and current.missing(target_days) == 0:
-            stopped = "every SPA meets the target"
+        if met(current):
             break
         queues = queues.calibrated(current.fte.to_numpy(), current.waits["p90"].to_numpy())
         proposal, predicted = allocate(queues, current.fte, mode=mode, target_days=target_days,
@@ -204,9 +204,9 @@ def balance_staff(inputs: ModelInputs, *, mode: Mode, target_days: float, step: 
             if stale >= PATIENCE:
                 stopped = f"no better allocation in {PATIENCE} rounds"
                 break
-    else:
-        if mode == "wait_target" and current.missing(target_days) == 0:
-            stopped = "every SPA meets the target"
+    if stopped is None:
+        stopped = ("every SPA meets the target" if met(current)
+                   else f"the limit of {max_iterations} iterations")
     balance = Balance(mode, target_days, replications, seed, tuple(iterations), chosen, stopped)
     if balance.target_met:
         return balance

@@ -64,8 +64,7 @@ class Frontier:
         step = rows[self.column].diff() / unit
         return pd.DataFrame({
             "from": rows[self.column].shift(), "to": rows[self.column],
-            "children_reached_per_unit": (rows["population_within_walk"].diff()
-                                          + 0.0) / step,
+            "children_reached_per_unit": rows["population_within_walk"].diff() / step,
             "wait_p90_days_per_unit": rows["wait_days_p90"].diff() / step,
         }).dropna(subset=["from"]).reset_index(drop=True)
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sim.kpis import YEAR
+from sim.kpis import YEAR, interval
 from sim.queueing import mmc_wait_quantile
 from sim.runner import SimulationRun
 
@@ -130,8 +130,6 @@ def measured_queues(run: SimulationRun) -> SpaQueues:
 def spa_waits(run: SimulationRun) -> pd.DataFrame:
     """Each SPA's 90th-percentile wait over the year: mean over replications and interval
     (``p90``, ``p90_ci_low``, ``p90_ci_high``), indexed by ``spa_id`` in the service's order."""
-    from sim.kpis import interval
-
     rows = run.kpis[(run.kpis["level"] == "spa") & (run.kpis["period"] == YEAR)]
     confidence = run.inputs.config.confidence
     stats = {area: interval(group["wait_days_p90"].to_numpy(float), confidence, floor=0.0)

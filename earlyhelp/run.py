@@ -135,12 +135,11 @@ def scenario_plans(file: Path, scenario: Scenario, geography: Geography, *,
 
 def simulate_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Executor | None = None,
                   progress: Progress | None = None, where: str | None = None,
-                  fte: Any = None, reps: int | None = None) -> Any:
-    """The scenario's replications (or ``reps``) of a year of cases through ``plan``, with its
-    frontline FTE by SPA, or ``fte`` (a Series by ``spa_id``) instead."""
+                  reps: int | None = None) -> Any:
+    """The scenario's replications (or ``reps``) of a year of cases through ``plan``."""
     from sim.runner import run_simulation
 
-    inputs = plan_inputs(scenario, plan, fte)
+    inputs = plan_inputs(scenario, plan)
     reps = scenario.simulation.replications if reps is None else reps
     say = progress or (lambda _: None)
     say(f"simulating {reps} replications of {scenario.simulation.run_days:g} days "
@@ -156,14 +155,12 @@ def simulate_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Exec
                           executor=executor, progress=tick)
 
 
-def plan_inputs(scenario: Scenario, plan: Any, fte: Any = None) -> Any:
-    """What the simulation reads of ``plan`` under the scenario (with ``fte`` by SPA if given)."""
-    from combined.balance import with_fte
+def plan_inputs(scenario: Scenario, plan: Any) -> Any:
+    """What the simulation reads of ``plan`` under the scenario."""
     from sim.cases import model_inputs
     from sim.service import service_from_siting
 
-    inputs = model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
-    return inputs if fte is None else with_fte(inputs, fte)
+    return model_inputs(service_from_siting(plan), scenario.simulation, scenario.staffing)
 
 
 def balance_plan(scenario: Scenario, plan: Any, *, workers: int, executor: Executor | None = None,

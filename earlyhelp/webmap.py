@@ -48,9 +48,9 @@ from earlyhelp import style
 from earlyhelp.maps import geography_footnote
 from earlyhelp.output import replacing_file
 from geodata.embedded import CRS
-from geodata.seed003 import FOOTPRINTS
 from optimise.plan import BEYOND, REACHED_BY_CENTRE, REACHED_BY_OUTREACH, SitingPlan
 from optimise.report import map_subtitle, map_title
+from optimise.staffing import footprint_order
 
 #: The CRS of the web map (folium draws longitude and latitude).
 WEB_CRS = "EPSG:4326"
@@ -110,7 +110,7 @@ def plan_webmap(plan: SitingPlan) -> folium.Map:
     places = centre_table(plan)
     homes = _homes(plan, spa_footprint)
     catchments = catchment_polygons(plan)
-    for footprint in footprints(geography):
+    for footprint in footprint_order(geography.spas["footprint"].unique()):
         group = folium.FeatureGroup(name=footprint, show=True).add_to(fmap)
         _add_catchments(group, catchments[catchments["footprint"] == footprint])
         _add_homes(group, homes[(homes["footprint"] == footprint) & (homes["reach"] == BEYOND)],
@@ -148,12 +148,6 @@ def write_webmap(plan: SitingPlan, path: Path) -> Path:
     with replacing_file(path) as stream:
         stream.write(webmap_html(plan).encode("utf-8"))
     return path
-
-
-def footprints(geography: Any) -> list[str]:
-    """The geography's footprints: seed 003's order first, any others after, by name."""
-    present = set(geography.spas["footprint"])
-    return [f for f in FOOTPRINTS if f in present] + sorted(present - set(FOOTPRINTS))
 
 
 # --- the data drawn ------------------------------------------------------------------------

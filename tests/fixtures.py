@@ -148,3 +148,16 @@ def run_twice(argv: list[str], tmp_path: Path) -> tuple[Path, Path]:
     for out in (first, second):
         assert main([*argv, "--out", str(out)]) == 0
     return first, second
+
+
+def tiny_siting_inputs() -> Any:
+    """The siting programme's inputs on :func:`tiny_geography`: 3 centres, no budget, no
+    high-need SPA, council buildings as the only outreach venues."""
+    from optimise.config import SitingConfig
+    from optimise.costs import CostConfig
+    from optimise.siting import siting_inputs
+    from optimise.staffing import StaffingConfig
+
+    return siting_inputs(tiny_geography(), SitingConfig(centres=3, budget_gbp=None,
+                         high_need_spas=0, outreach_venues="buildings"),
+                         StaffingConfig(), CostConfig())

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,9 +14,9 @@ import pytest
 from earlyhelp.cli import main
 from earlyhelp.report import CHARTS, changed_parameters, plan_sentence, report_html
 from earlyhelp.scenario import Scenario, load_scenario
+from tests.browser import CHROMIUM, NEEDS_CHROMIUM, rendered_dom
 
 PROPOSAL = "scenarios/proposal-2016.yaml"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _siting(**changes) -> dict:
@@ -123,18 +120,11 @@ _PROBE = """<script>window.addEventListener('load', () => {
 def _rendered(page: Path) -> str:
     probe = page.with_name("probe.html")
     probe.write_text(page.read_text().replace("</body>", _PROBE + "</body>"))
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
-             "--dump-dom", probe.as_uri()],
-            capture_output=True, text=True, timeout=120, check=True)
-    return done.stdout
+    return rendered_dom(probe)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)")
+@pytest.mark.skipif(CHROMIUM is None, reason=NEEDS_CHROMIUM)
 def test_in_a_browser_every_chart_loads_and_the_headline_figures_are_seen(tmp_path):
     out = tmp_path / "run"
     assert main(["run", PROPOSAL, "--out", str(out), "--reps", "2", "--quiet"]) == 0

@@ -20,12 +20,10 @@ from PIL import Image
 
 from earlyhelp import style
 from optimise import report
-from optimise.config import SitingConfig
-from optimise.costs import CostBreakdown, CostConfig
+from optimise.costs import CostBreakdown
 from optimise.plan import SitingPlan, build_plan
-from optimise.siting import SitingInputs, plan_siting, siting_inputs
-from optimise.staffing import StaffingConfig
-from tests.fixtures import tiny_geography
+from optimise.siting import SitingInputs, plan_siting
+from tests.fixtures import tiny_siting_inputs
 
 # The tiny estate has one building not run by the council against 28 contracts in the cost model.
 pytestmark = pytest.mark.filterwarnings("ignore:the geography's 2015 estate has")
@@ -33,9 +31,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:the geography's 2015 estate has"
 
 @pytest.fixture(scope="module")
 def inputs() -> SitingInputs:
-    return siting_inputs(tiny_geography(), SitingConfig(centres=3, budget_gbp=None,
-                         high_need_spas=0, outreach_venues="buildings"),
-                         StaffingConfig(), CostConfig())
+    return tiny_siting_inputs()
 
 
 @pytest.fixture(scope="module")

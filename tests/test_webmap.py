@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,11 +35,11 @@ from optimise.costs import CostConfig
 from optimise.plan import SitingPlan, build_plan
 from optimise.siting import SitingInputs, plan_siting, siting_inputs
 from optimise.staffing import StaffingConfig
-from tests.fixtures import tiny_geography
+from tests.browser import CHROMIUM, NEEDS_CHROMIUM, rendered_dom
+from tests.fixtures import tiny_siting_inputs
 
 pytestmark = pytest.mark.filterwarnings("ignore:the geography's 2015 estate has")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 #: Lancashire's box in longitude and latitude (the county is about -3.1 to -2.0, 53.48 to 54.24).
 LANCASHIRE_LON, LANCASHIRE_LAT = (-3.2, -1.9), (53.4, 54.3)
@@ -50,9 +47,7 @@ LANCASHIRE_LON, LANCASHIRE_LAT = (-3.2, -1.9), (53.4, 54.3)
 
 @pytest.fixture(scope="module")
 def inputs() -> SitingInputs:
-    return siting_inputs(tiny_geography(), SitingConfig(centres=3, budget_gbp=None,
-                         high_need_spas=0, outreach_venues="buildings"),
-                         StaffingConfig(), CostConfig())
+    return tiny_siting_inputs()
 
 
 @pytest.fixture(scope="module")
@@ -226,21 +221,14 @@ window.addEventListener('load', () => setTimeout(() => {
 </script>"""
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)")
+@pytest.mark.skipif(CHROMIUM is None, reason=NEEDS_CHROMIUM)
 def test_in_a_browser_the_map_runs_without_error_and_shows_its_layers(
         with_venue: SitingPlan, tmp_path: Path) -> None:
     page = write_webmap(with_venue, tmp_path / "map.html")
     probe = tmp_path / "probe.html"
     # errors are caught from the start: the probe goes first in <head>
     probe.write_text(page.read_text().replace("<head>", "<head>" + _PROBE, 1))
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
-             "--dump-dom", probe.as_uri()],
-            capture_output=True, text=True, timeout=120, check=True)
-    body = re.search(r"<body([^>]*)>", done.stdout).group(1)
+    body = re.search(r"<body([^>]*)>", rendered_dom(probe)).group(1)
     assert 'data-errors=""' in body, body
     layers = re.search(r'data-layers="([^"]*)"', body).group(1).split(" | ")
     assert layers == ["Preston", "Burnley and Pendle", BOUNDARIES_LAYER, CLOSED_LAYER]
