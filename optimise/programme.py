@@ -321,10 +321,11 @@ def group_points(problem: SitingProblem) -> Grouped:
 
 def dominated_venues(problem: SitingProblem, grouped: Grouped) -> NDArray[np.bool_]:
     """Venues some plan that is just as good never uses: one reaching no group, or one whose
-    groups another venue of the same outreach area reaches too, at no more cost, that is not itself a
-    candidate centre (so it is always free to be a venue). Swapping such a venue for the other
-    keeps every rule met (the SPA's outreach count is unchanged) and no objective worse, so
-    these columns are fixed at 0 (ties between identical venues: the later is dropped)."""
+    groups another venue of the same outreach area reaches too, at no more cost, that is not
+    itself a candidate centre (so it is always free to be a venue). Swapping such a venue for
+    the other keeps every rule met (the area's outreach count is unchanged) and no objective
+    worse, so these columns are fixed at 0 (ties between identical venues: the later is
+    dropped)."""
     area = problem.outreach_areas[1]
     return dominated_columns(
         grouped.venue_reach,
